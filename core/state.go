@@ -1,0 +1,37 @@
+package core
+
+import "fmt"
+
+// State is a container state, numbered as LXC's src/lxc/state.c.
+type State int
+
+// The container states, in LXC's order.
+const (
+	STOPPED State = iota
+	STARTING
+	RUNNING
+	STOPPING
+	ABORTING
+	FREEZING
+	FROZEN
+	THAWED
+)
+
+var stateNames = [...]string{"STOPPED", "STARTING", "RUNNING", "STOPPING", "ABORTING", "FREEZING", "FROZEN", "THAWED"}
+
+func (s State) String() string {
+	if s < 0 || int(s) >= len(stateNames) {
+		return "INVALID STATE"
+	}
+	return stateNames[s]
+}
+
+// ParseState parses an upper-case state name exactly as LXC does.
+func ParseState(name string) (State, error) {
+	for i, n := range stateNames {
+		if n == name {
+			return State(i), nil
+		}
+	}
+	return -1, fmt.Errorf("invalid state '%s'", name)
+}

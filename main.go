@@ -1,0 +1,17 @@
+// Command lxc is a single static binary that implements the LXC userspace
+// tools. It dispatches on argv[0] (lxc-start, lxc-info, ...) or on its first
+// argument (lxc start -n foo).
+package main
+
+import (
+	"os"
+
+	"github.com/lxc-go/lxc/applets"
+	"github.com/lxc-go/lxc/core"
+)
+
+// init catches the hidden entry points (container init, monitor) before the
+// CLI exists, so that they run on the startup thread.
+func init() { core.HiddenEntry(os.Args) }
+
+func main() { os.Exit(applets.Main(os.Args)) }
