@@ -35,3 +35,16 @@ func ParseState(name string) (State, error) {
 	}
 	return -1, fmt.Errorf("invalid state '%s'", name)
 }
+
+// Status asks the container's monitor for its state. No answer means
+// STOPPED. (The runtime fills this in; until then every container is
+// STOPPED.)
+func (s *Store) Status(name string) Status {
+	return statusOf(s, name)
+}
+
+// RuntimeInfo gathers addresses, interfaces and cgroup statistics of a
+// running container.
+func (s *Store) RuntimeInfo(name string) (*RuntimeInfo, error) {
+	return runtimeInfo(s, name)
+}
