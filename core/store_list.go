@@ -1,0 +1,73 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+)
+
+// List returns the names of the containers defined in the store: the
+// subdirectories of the lxcpath that hold a "config" file, in strcmp
+// order. Hidden directories are skipped, as LXC's list_all_containers
+// does. A missing lxcpath is an empty store.
+func (s *Store) List() ([]string, error) {
+	f, err := os.Open(s.Path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list containers in %q: %w", s.Path, err)
+	}
+	defer f.Close()
+	ents, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, fmt.Errorf("list containers in %q: %w", s.Path, err)
+	}
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		n := e.Name()
+		if n[0] == '.' {
+			continue
+		}
+		// A symlink to a directory counts, as with LXC's stat().
+		if !e.IsDir() && e.Type()&fs.ModeSymlink == 0 {
+			continue
+		}
+		if ValidateName(n) != nil {
+			continue
+		}
+		if st, err := os.Stat(s.ConfigPath(n)); err != nil || st.IsDir() {
+			continue
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names) // byte order = strcmp
+	return names, nil
+}
+
+// LoadConfig loads the config of container name. A missing config is
+// ErrNotFound; parse errors are returned as they are (*ConfigError names
+// the file and line).
+func (s *Store) LoadConfig(name string) (*Config, error) {
+	if err := ValidateName(name); err != nil {
+		return nil, err
+	}
+	p := s.ConfigPath(name)
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("container %q: %w", name, ErrNotFound)
+		}
+		return nil, fmt.Errorf("container %q: config %q: %w", name, p, err)
+	}
+	c, err := LoadConfig(p)
+	if err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			return nil, fmt.Errorf("container %q: %w", name, err)
+		}
+		return nil, fmt.Errorf("container %q: config %q: %w", name, p, err)
+	}
+	return c, nil
+}
