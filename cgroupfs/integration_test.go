@@ -259,3 +259,31 @@ func TestRealDeviceProgram(t *testing.T) {
 	}
 	f.Close()
 }
+
+func TestRealKillAndBusyDestroy(t *testing.T) {
+	requireRoot(t)
+	m, err := New(Config{Name: uniqueName(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanupCgroups(t, m)
+	if err := m.Create(); err != nil {
+		t.Fatal(err)
+	}
+	p := startOwned(t, exec.Command("sleep", "100"))
+	if err := m.Attach(p.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Destroy(false); err == nil {
+		t.Error("destroy without kill succeeded with a task inside")
+	}
+	if err := m.Kill(); err != nil {
+		t.Fatalf("kill: %v", err)
+	}
+	if err := p.Wait(); err == nil {
+		t.Error("process survived Kill")
+	}
+	if err := m.Destroy(false); err != nil {
+		t.Errorf("destroy after kill: %v", err)
+	}
+}

@@ -605,8 +605,9 @@ func rmdirCgroup(dir string) error {
 			return os.RemoveAll(dir)
 		}
 	}
-	// rmdir right after the last task exited can see EBUSY briefly.
-	if err == unix.EBUSY {
+	// rmdir right after the last task exited can see EBUSY briefly; with
+	// tasks still listed it will not get better.
+	if pids, _ := readPids(filepath.Join(dir, "cgroup.procs")); err == unix.EBUSY && len(pids) == 0 {
 		ok, _ := pollUntil(time.Second, func() (bool, error) {
 			e := unix.Rmdir(dir)
 			return e == nil || e == unix.ENOENT, nil
