@@ -29,6 +29,9 @@ type Applet struct {
 	// attach, unshare) must not permute: everything after the first
 	// positional argument belongs to the command.
 	Permute bool
+	// RCFileShort gives --rcfile the short form -f (lxc-start,
+	// lxc-execute).
+	RCFileShort bool
 	// NoCommon leaves out the common options (lxc-usernsexec, lxc-init
 	// parse their own).
 	NoCommon bool
@@ -105,7 +108,7 @@ func (a *Applet) run(argv []string, stdout, stderr io.Writer) int {
 	prog := "lxc-" + a.Name
 	cmd := a.Command()
 	if !a.NoCommon {
-		cmd.Flags = append(commonFlags(), cmd.Flags...)
+		cmd.Flags = append(commonFlags(a.RCFileShort), cmd.Flags...)
 	}
 	// --version anywhere before "--" prints the version, as in LXC.
 	for _, s := range argv {
@@ -206,14 +209,18 @@ var quiet bool
 
 // commonFlags are the options every LXC tool accepts
 // (src/lxc/tools/arguments.h).
-func commonFlags() []cli.Flag {
+func commonFlags(rcShort bool) []cli.Flag {
+	rc := &cli.StringFlag{Name: "rcfile", Usage: "Load configuration file FILE"}
+	if rcShort {
+		rc.Aliases = []string{"f"}
+	}
 	return []cli.Flag{
 		&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "NAME of the container"},
 		&cli.StringFlag{Name: "lxcpath", Aliases: []string{"P"}, Usage: "Use specified container path"},
 		&cli.StringFlag{Name: "logfile", Aliases: []string{"o"}, Usage: "Output log to FILE instead of stderr"},
 		&cli.StringFlag{Name: "logpriority", Aliases: []string{"l"}, Usage: "Set log priority to LEVEL"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "Don't produce any output", Action: func(*cli.Context, bool) error { quiet = true; return nil }},
-		&cli.StringFlag{Name: "rcfile", Usage: "Load configuration file FILE"},
+		rc,
 		&cli.BoolFlag{Name: "version", Usage: "print the version number"},
 	}
 }

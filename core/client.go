@@ -1,0 +1,211 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func statusOf(s *Store, name string) Status {
+	st := Status{State: STOPPED, LastExit: -1}
+	resp, _, err := command(s, name, &Request{Cmd: "state"})
+	if err != nil {
+		st.LastExit = LastExit(s, name)
+		return st
+	}
+	if v, err := ParseState(resp.State); err == nil {
+		st.State = v
+	}
+	st.InitPID, st.MonitorPID = resp.InitPID, resp.MonitorPID
+	return st
+}
+
+func runtimeInfo(s *Store, name string) (*RuntimeInfo, error) {
+	resp, _, err := command(s, name, &Request{Cmd: "info"})
+	if err != nil {
+		return nil, err
+	}
+	if resp.Info == nil {
+		return &RuntimeInfo{}, nil
+	}
+	return resp.Info, nil
+}
+
+// Start starts a container (lxc-start, lxc-execute). With o.Daemon it
+// returns once the container is RUNNING; otherwise it runs the monitor in
+// this process and returns the init's exit status when the container
+// stops. The container lock is held until RUNNING (or failure).
+func Start(st *Store, o *StartOptions) (int, error) {
+	o.LXCPath = st.Path
+	dir := st.Dir(o.Name)
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		if err := os.MkdirAll(dir, 0o770); err != nil {
+			return -1, err
+		}
+		o.CreatedDir = true
+	}
+	unlock, err := lockContainer(st, o.Name)
+	if err != nil {
+		return -1, err
+	}
+	locked := true
+	release := func() {
+		if locked {
+			unlock()
+			locked = false
+		}
+	}
+	defer release()
+	if s := statusOf(st, o.Name); s.State != STOPPED {
+		return -1, ErrRunning
+	}
+	if o.Daemon {
+		return startDaemon(st, o)
+	}
+	if o.PidFile != "" {
+		if err := os.WriteFile(o.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			return -1, err
+		}
+		defer os.Remove(o.PidFile)
+	}
+	var startErr error
+	status, err := runMonitor(st, o, func(s State, err error) {
+		startErr = err
+		release()
+	})
+	if err != nil {
+		return -1, err
+	}
+	return status, startErr
+}
+
+// startDaemon spawns a monitor in the background and waits until it
+// reports RUNNING or the reason it failed.
+func startDaemon(st *Store, o *StartOptions) (int, error) {
+	parent, child, err := socketpair()
+	if err != nil {
+		return -1, err
+	}
+	defer parent.Close()
+	cmd := &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        []string{"[lxc monitor] " + st.Path + " " + o.Name},
+		Env:         append(os.Environ(), "_LXC_MONITOR=1"),
+		ExtraFiles:  []*os.File{child},
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	if err := cmd.Start(); err != nil {
+		child.Close()
+		return -1, fmt.Errorf("starting the monitor: %w", err)
+	}
+	child.Close()
+	defer cmd.Process.Release()
+	if o.PidFile != "" {
+		if err := os.WriteFile(o.PidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
+			_ = cmd.Process.Kill()
+			return -1, err
+		}
+	}
+	if err := sendMsg(parent, &syncMsg{Type: "start", Start: o}); err != nil {
+		_ = cmd.Process.Kill()
+		return -1, err
+	}
+	m, _, err := recvMsg(parent)
+	if err == io.EOF {
+		return -1, errors.New("the monitor exited before the container was running")
+	}
+	if err != nil {
+		return -1, err
+	}
+	if m.Type != "running" {
+		return -1, fmt.Errorf("unexpected message %q from the monitor", m.Type)
+	}
+	return 0, nil
+}
+
+// StopOptions are lxc-stop's options.
+type StopOptions struct {
+	Reboot  bool
+	NoWait  bool
+	Timeout int // seconds; -1 forever
+	Kill    bool
+	NoKill  bool
+	NoLock  bool
+}
+
+// Stop stops (or reboots) a running container. ErrNotRunning when there
+// is no monitor.
+func Stop(st *Store, name string, o StopOptions) error {
+	c, err := Dial(st, name)
+	if err != nil {
+		CleanupStale(st, name)
+		return err
+	}
+	defer c.Close()
+	cmd := "shutdown"
+	switch {
+	case o.Kill:
+		cmd = "stop"
+	case o.Reboot:
+		cmd = "reboot"
+	}
+	if _, _, err := c.Call(&Request{Cmd: cmd}); err != nil {
+		if err == io.EOF {
+			return nil
+		}
+		return err
+	}
+	if o.NoWait {
+		return nil
+	}
+	var deadline time.Time
+	if o.Timeout >= 0 && !o.Kill {
+		deadline = time.Now().Add(time.Duration(o.Timeout) * time.Second)
+	}
+	sawStop := false
+	for {
+		var wait time.Duration
+		if !deadline.IsZero() {
+			wait = time.Until(deadline)
+			if wait <= 0 {
+				wait = time.Nanosecond
+			}
+		}
+		r, _, err := c.Recv(wait)
+		switch {
+		case err == io.EOF:
+			return nil
+		case err == ErrTimeout:
+			if o.NoKill {
+				return fmt.Errorf("timed out waiting for %q to stop", name)
+			}
+			// Escalate: lxc.signal.stop (SIGKILL) on a new connection.
+			c.Close()
+			return Stop(st, name, StopOptions{Kill: true, Timeout: -1})
+		case err != nil:
+			return err
+		}
+		if o.Reboot {
+			if r.State == "STOPPED" || r.State == "STOPPING" {
+				sawStop = true
+			}
+			if sawStop && r.State == "RUNNING" {
+				return nil
+			}
+		}
+	}
+}
+
+// lockContainer serialises lifecycle operations on a container.
+func lockContainer(st *Store, name string) (func(), error) {
+	l, err := st.Lock(name)
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = l.Unlock() }, nil
+}
