@@ -1,6 +1,7 @@
 package netcfg
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -344,8 +345,12 @@ func TestRootMacvlan(t *testing.T) {
 		ns netns.NsHandle
 		ip string
 	}{{ct1, "192.0.2.21/24"}, {ct2, "192.0.2.22/24"}} {
-		rec := setupT(t, []Netdev{{Index: 0, Type: "macvlan", Link: "nctmp0", MacvlanMode: "bridge", Flags: "up",
-			Name: fmt.Sprintf("mv%d", i), IPv4: []string{x.ip}}}, x.ns)
+		d := Netdev{Index: 0, Type: "macvlan", Link: "nctmp0", MacvlanMode: "bridge", Flags: "up",
+			Name: fmt.Sprintf("mv%d", i), IPv4: []string{x.ip}}
+		if i == 0 {
+			d.IPv4Gateway = "dev"
+		}
+		rec := setupT(t, []Netdev{d}, x.ns)
 		if rec.Devices[0].HostName != "" {
 			t.Errorf("macvlan left a host-side name in the record: %+v", rec.Devices[0])
 		}
@@ -366,6 +371,24 @@ func TestRootMacvlan(t *testing.T) {
 		t.Errorf("mv1 is %T %+v, want macvlan in bridge mode", mv, mv)
 	}
 	l.ping(ct1, "192.0.2.22")
+	h1, err := netlink.NewHandleAt(ct1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h1.Close()
+	routes, err := h1.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	devRoute := false
+	for _, r := range routes {
+		if (r.Dst == nil || r.Dst.IP.IsUnspecified()) && r.Gw == nil && r.Scope == netlink.SCOPE_LINK {
+			devRoute = true
+		}
+	}
+	if !devRoute {
+		t.Errorf("no default device route for ipv4.gateway = dev in %v", routes)
+	}
 	if got := l.hostLinks(); strings.Join(got, " ") != "lo nctmp0 nctmp1" {
 		t.Errorf("host interfaces %v, want only lo nctmp0 nctmp1", got)
 	}
@@ -644,5 +667,55 @@ func TestRootMoveInOut(t *testing.T) {
 	}
 	if _, err := MoveIn(ct, "nctnone0", ""); err == nil {
 		t.Error("MoveIn of a missing interface succeeded")
+	}
+}
+
+// TestRootTeardownAfterCrash stores the record as JSON, lets the container
+// namespace die, and tears down from the record alone.
+func TestRootTeardownAfterCrash(t *testing.T) {
+	l := newLab(t)
+	l.bridge("nctcb0", "192.0.2.1/24")
+	if err := os.WriteFile("/proc/sys/net/ipv4/conf/nctcb0/forwarding", []byte("1"), 0); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := netns.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := netns.Set(l.host); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Setup([]Netdev{{Index: 0, Type: "veth", Link: "nctcb0", VethPair: "nctcp0", L2Proxy: true,
+		Flags: "up", IPv4: []string{"192.0.2.61/24"}}}, Options{NS: ns})
+	if err != nil {
+		ns.Close()
+		t.Fatal(err)
+	}
+	state, err := json.Marshal(rec)
+	ns.Close() // the "container" is gone, and the monitor with it
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored Record
+	if err := json.Unmarshal(state, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if err := Teardown(&stored, Options{NS: netns.None()}); err != nil {
+		t.Fatalf("Teardown from stored record: %v", err)
+	}
+	br, _ := l.h.LinkByName("nctcb0")
+	if n, err := l.h.NeighProxyList(br.Attrs().Index, netlink.FAMILY_V4); err != nil || len(n) != 0 {
+		t.Errorf("proxy entries left: %v %v", n, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := l.hostLinks()
+		if strings.Join(got, " ") == "lo nctcb0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("host interfaces %v after teardown, want lo nctcb0", got)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
