@@ -70,10 +70,12 @@ type ValidationError struct {
 	Err   error  // what is wrong
 }
 
+// Error formats the error as "lxc.net.N.KEY: problem".
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("lxc.net.%d.%s: %v", e.Index, e.Key, e.Err)
 }
 
+// Unwrap returns the underlying problem.
 func (e *ValidationError) Unwrap() error { return e.Err }
 
 func verr(d *Netdev, key, value, format string, args ...any) error {
