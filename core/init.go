@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -54,6 +56,9 @@ func HiddenEntry(args []string) {
 		// of init's work happens on this, the startup thread.
 		runtime.LockOSThread()
 		os.Exit(initMain())
+	}
+	if len(args) == 2 && args[1] == "init" && os.Getenv("_LXC_INIT") == "reap" {
+		os.Exit(reaperStage())
 	}
 	if len(args) == 1 && strings.HasPrefix(args[0], "[lxc monitor] ") && os.Getenv("_LXC_MONITOR") == "1" {
 		os.Exit(monitorMain())
@@ -113,6 +118,17 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 	}
 	if err := applyPrlimits(cfg.Prlimit); err != nil {
 		return err
+	}
+	// lxc-execute re-executes our sealed binary as the reaper once the
+	// container is set up (see execReaper); both files are opened while
+	// the host's /proc is still reachable.
+	var self, lastPid *os.File
+	var err error
+	if spec.Execute {
+		if self, err = os.Open("/proc/self/exe"); err != nil {
+			return fmt.Errorf("opening our own binary: %w", err)
+		}
+		lastPid, _ = os.OpenFile("/proc/sys/kernel/ns_last_pid", os.O_WRONLY, 0)
 	}
 
 	var console *os.File
@@ -180,8 +196,12 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 	if err := dropCapabilities(cfg); err != nil {
 		return err
 	}
-	if err := setIDs(cfg, spec.UID, spec.GID); err != nil {
-		return err
+	if !spec.Execute {
+		if err := setIDs(cfg, spec.UID, spec.GID); err != nil {
+			return err
+		}
+	} else if spec.UID < 0 && spec.GID < 0 {
+		spec.UID, spec.GID = cfg.InitUID, cfg.InitGID
 	}
 	if cfg.NoNewPrivs {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -199,7 +219,8 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 		return err
 	}
 	if spec.Execute {
-		return reap(path, spec, syncf)
+		return execReaper(self, lastPid, &reapSpec{Path: path, Argv: spec.Cmd, Env: spec.Env,
+			UID: spec.UID, GID: spec.GID}, syncf)
 	}
 	err = unix.Exec(path, spec.Cmd, spec.Env)
 	return fmt.Errorf("failed to exec %q: %w", spec.Cmd[0], err)
@@ -209,22 +230,139 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 // the terminal on stdin as its controlling terminal, if any); pid 1
 // forwards signals, reaps every orphan and exits when no process is left,
 // with the command's status (128+N when killed by signal N).
-func reap(path string, spec *InitSpec, syncf *os.File) error {
+// reapSpec is what the reaper stage of lxc-execute runs.
+type reapSpec struct {
+	Path string   `json:"path"`
+	Argv []string `json:"argv"`
+	Env  []string `json:"env"`
+	UID  int      `json:"uid"`
+	GID  int      `json:"gid"`
+}
+
+// execReaper replaces init by a fresh copy of our sealed binary that runs
+// the command as pid 2 and reaps (lxc-init).
+//
+// Why a second exec: in a new pid namespace the Go runtime's own threads
+// (sysmon, GC workers) take pids 2, 3, ... before any of our code runs,
+// so a command forked by this process could never be pid 2. exec ends
+// those threads and frees their pids; the new image then sets the
+// namespace's ns_last_pid to 1 right before it forks, so the command gets
+// pid 2, as with LXC's C init.
+//
+//	fd 3: sync socket (the reaper reports "running" on it)
+//	fd 4: pipe holding the reapSpec as JSON
+//	fd 5: /proc/sys/kernel/ns_last_pid opened for writing (optional)
+func execReaper(self, lastPid *os.File, rs *reapSpec, syncf *os.File) error {
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	if len(b) > 60000 {
+		return fmt.Errorf("command line too long")
+	}
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	w.Close()
+	fds := []int{int(syncf.Fd()), int(r.Fd()), -1}
+	if lastPid != nil {
+		fds[2] = int(lastPid.Fd())
+	}
+	// Move the fds to 3, 4, 5 without clobbering each other.
+	tmp := make([]int, len(fds))
+	for i, fd := range fds {
+		tmp[i] = -1
+		if fd >= 0 {
+			if tmp[i], err = unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 10); err != nil {
+				return err
+			}
+		}
+	}
+	for i, fd := range tmp {
+		if fd >= 0 {
+			if err := unix.Dup3(fd, 3+i, 0); err != nil {
+				return err
+			}
+		}
+	}
+	err = unix.Exec(fmt.Sprintf("/proc/self/fd/%d", self.Fd()), []string{"lxc", "init"}, []string{"_LXC_INIT=reap"})
+	if err != nil {
+		// Without /proc in the container, exec from the fd directly.
+		err = execveat(int(self.Fd()), []string{"lxc", "init"}, []string{"_LXC_INIT=reap"})
+	}
+	return fmt.Errorf("re-executing as lxc-init: %w", err)
+}
+
+// reaperStage is the second stage of lxc-execute's init (see
+// execReaper).
+func reaperStage() int {
+	syncf := os.NewFile(3, "sync")
+	specf := os.NewFile(4, "spec")
+	for fd := 3; fd <= 5; fd++ {
+		unix.CloseOnExec(fd)
+	}
+	os.Clearenv()
+	b, err := io.ReadAll(io.LimitReader(specf, 1<<20))
+	specf.Close()
+	rs := &reapSpec{}
+	if err == nil {
+		err = json.Unmarshal(b, rs)
+	}
+	if err != nil {
+		_ = sendMsg(syncf, &syncMsg{Type: "error", Error: "lxc-init: bad command spec"})
+		return 1
+	}
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs)
-	pid, err := startChild(path, spec.Cmd, spec.Env)
+	// Let the runtime start the threads it wants (the signal loop's
+	// among them) before we claim pid 2.
+	// os.StartProcess probes pidfd support once by forking a short-lived
+	// child (os.checkClonePidfd); trigger that probe now so it does not
+	// take pid 2.
+	_, _ = os.FindProcess(os.Getpid())
+	runtime.LockOSThread()
+	time.Sleep(200 * time.Microsecond)
+	if f := os.NewFile(5, "ns_last_pid"); f != nil {
+		_, _ = f.WriteString("1")
+		f.Close()
+	}
+	pid, err := startChildAs(rs.Path, rs.Argv, rs.Env, rs.UID, rs.GID)
 	if err != nil {
-		return fmt.Errorf("failed to exec %q: %w", spec.Cmd[0], err)
+		_ = sendMsg(syncf, &syncMsg{Type: "error", Error: fmt.Sprintf("failed to exec %q: %v", rs.Argv[0], err)})
+		return 127
 	}
 	_ = sendMsg(syncf, &syncMsg{Type: "running", PID: pid})
 	syncf.Close()
-	os.Exit(reapLoop(pid, sigs))
-	return nil
+	return reapLoop(pid, sigs)
+}
+
+func execveat(fd int, argv, env []string) error {
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return err
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return err
+	}
+	empty, _ := unix.BytePtrFromString("")
+	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
+		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])), unix.AT_EMPTY_PATH, 0)
+	return errno
 }
 
 // startChild starts the command of lxc-init in its own session, with the
 // terminal on stdin (if any) as its controlling terminal.
 func startChild(path string, argv, env []string) (int, error) {
+	return startChildAs(path, argv, env, -1, -1)
+}
+
+// startChildAs is startChild with the command's uid and gid (-1: keep).
+func startChildAs(path string, argv, env []string, uid, gid int) (int, error) {
 	cmd := exec.Command(path)
 	cmd.Args = argv
 	cmd.Env = env
@@ -233,6 +371,16 @@ func startChild(path string, argv, env []string) (int, error) {
 	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
 		cmd.SysProcAttr.Setctty = true
 		cmd.SysProcAttr.Ctty = 0
+	}
+	if uid >= 0 || gid >= 0 {
+		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: gid < 0}
+		if uid >= 0 {
+			cred.Uid = uint32(uid)
+		}
+		if gid >= 0 {
+			cred.Gid = uint32(gid)
+		}
+		cmd.SysProcAttr.Credential = cred
 	}
 	if err := cmd.Start(); err != nil {
 		return 0, err
