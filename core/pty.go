@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -131,7 +132,14 @@ func bindOverDevFile(dirFd int, name string, src *os.File, create bool) error {
 		return err
 	}
 	defer unix.Close(dst)
-	if err := bindFd(int(src.Fd()), dst, false, unix.MountAttr{}, 0); err != nil {
+	srcFd, err := mountableFd(src)
+	if err != nil {
+		return err
+	}
+	if srcFd != int(src.Fd()) {
+		defer unix.Close(srcFd)
+	}
+	if err := bindFd(srcFd, dst, false, unix.MountAttr{}, 0); err != nil {
 		return err
 	}
 	var want, got unix.Stat_t
@@ -201,4 +209,48 @@ func (c *rootfsCtx) setupConsole(devFd int, create bool) error {
 		}
 	}
 	return nil
+}
+
+// mountableFd returns an fd for src that open_tree(2) accepts. A pty the
+// monitor opened on the host devpts lives on a mount of the host mount
+// namespace, which open_tree refuses to clone (EINVAL). Then, as LXC does,
+// the same file is reopened by its path in our namespace (a copy of the
+// host's, still the host root before pivot_root) without following any
+// symlink, and accepted only if it is the same inode and device as src.
+func mountableFd(src *os.File) (int, error) {
+	fd := int(src.Fd())
+	tree, err := unix.OpenTree(fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+	if err == nil {
+		unix.Close(tree)
+		return fd, nil
+	}
+	if err != unix.EINVAL {
+		return -1, fmt.Errorf("open_tree: %w", err)
+	}
+	p, err := os.Readlink(fdPath(fd))
+	if err != nil || !strings.HasPrefix(p, "/") {
+		return -1, fmt.Errorf("cannot name %q in this mount namespace (%v)", p, err)
+	}
+	how := unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_CLOEXEC | unix.O_NOFOLLOW,
+		Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	nfd, err := unix.Openat2(unix.AT_FDCWD, p, &how)
+	if err != nil {
+		return -1, fmt.Errorf("reopening %q: %w", p, err)
+	}
+	var want, got unix.Stat_t
+	if err := unix.Fstat(fd, &want); err != nil {
+		unix.Close(nfd)
+		return -1, err
+	}
+	if err := unix.Fstat(nfd, &got); err != nil {
+		unix.Close(nfd)
+		return -1, err
+	}
+	if got.Dev != want.Dev || got.Ino != want.Ino || got.Rdev != want.Rdev {
+		unix.Close(nfd)
+		return -1, fmt.Errorf("reopened %q is not the pty we were given", p)
+	}
+	return nfd, nil
 }
