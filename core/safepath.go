@@ -225,7 +225,11 @@ func checkType(fd int, want uint32) error {
 		return err
 	}
 	if st.Mode&unix.S_IFMT != want {
-		return fmt.Errorf("is a %s, want a %s: %w", fileTypeName(st.Mode), fileTypeName(want), unix.ENOTDIR)
+		errno := unix.EINVAL
+		if want == unix.S_IFDIR {
+			errno = unix.ENOTDIR
+		}
+		return fmt.Errorf("is a %s, want a %s: %w", fileTypeName(st.Mode), fileTypeName(want), errno)
 	}
 	return nil
 }
