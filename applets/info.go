@@ -14,22 +14,21 @@ import (
 // config items (src/lxc/tools/lxc_info.c).
 func init() {
 	register(&Applet{Name: "info", Permute: true, Command: func() *cli.Command {
-		var ns, np, ni, nS int
 		return &cli.Command{
 			Usage:     "lxc-info display some information about a container with the identifier NAME",
 			UsageText: "lxc-info --name=NAME [-s] [-p] [-i] [-S] [-H] [-c KEY]...",
 			Flags: []cli.Flag{
 				&cli.StringSliceFlag{Name: "config", Aliases: []string{"c"}, Usage: "show configuration variable KEY from running container"},
-				&cli.BoolFlag{Name: "ips", Aliases: []string{"i"}, Usage: "shows the IP addresses", Count: &ni},
-				&cli.BoolFlag{Name: "pid", Aliases: []string{"p"}, Usage: "shows the process id of the init container", Count: &np},
-				&cli.BoolFlag{Name: "stats", Aliases: []string{"S"}, Usage: "shows usage stats", Count: &nS},
+				&cli.BoolFlag{Name: "ips", Aliases: []string{"i"}, Usage: "shows the IP addresses"},
+				&cli.BoolFlag{Name: "pid", Aliases: []string{"p"}, Usage: "shows the process id of the init container"},
+				&cli.BoolFlag{Name: "stats", Aliases: []string{"S"}, Usage: "shows usage stats"},
 				&cli.BoolFlag{Name: "no-humanize", Aliases: []string{"H"}, Usage: "shows stats as raw numbers, not humanized"},
-				&cli.BoolFlag{Name: "state", Aliases: []string{"s"}, Usage: "shows the state of the container", Count: &ns},
+				&cli.BoolFlag{Name: "state", Aliases: []string{"s"}, Usage: "shows the state of the container"},
 			},
 			Action: func(c *cli.Context) error {
 				// LXC counts every -s/-p/-i once and -S five times;
 				// -H drops labels only when the count is exactly 1.
-				return infoAction(c, ns+np+ni+5*nS)
+				return infoAction(c, c.Count("state")+c.Count("pid")+c.Count("ips")+5*c.Count("stats"))
 			},
 		}
 	}})

@@ -55,19 +55,13 @@ func (s *Store) LoadConfig(name string) (*Config, error) {
 		return nil, err
 	}
 	p := s.ConfigPath(name)
-	if _, err := os.Stat(p); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("container %q: %w", name, ErrNotFound)
-		}
-		return nil, fmt.Errorf("container %q: config %q: %w", name, p, err)
-	}
 	c, err := LoadConfig(p)
 	if err != nil {
 		var ce *ConfigError
-		if errors.As(err, &ce) {
-			return nil, fmt.Errorf("container %q: %w", name, err)
+		if errors.As(err, &ce) && ce.File == p && ce.Line == 0 && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("container %q: %w", name, ErrNotFound)
 		}
-		return nil, fmt.Errorf("container %q: config %q: %w", name, p, err)
+		return nil, fmt.Errorf("container %q: %w", name, err)
 	}
 	return c, nil
 }

@@ -5,7 +5,10 @@ import (
 	"io"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // LsOptions selects what lxc-ls lists (src/lxc/tools/lxc_ls.c).
@@ -65,22 +68,28 @@ func (s *Store) lsLevel(out *[]LsEntry, o LsOptions, re *regexp.Regexp, parent s
 	if lvl > o.Nesting {
 		return nil
 	}
-	names, err := s.List()
+	all, err := s.List()
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
+	names := all[:0]
+	for _, name := range all {
 		if o.FilterSet && (re == nil || !re.MatchString(name)) {
 			continue
 		}
-		cfg, err := s.LoadConfig(name)
-		if err != nil {
-			fmt.Fprintf(warn, "Failed to load config for %s\n", name)
+		names = append(names, name)
+	}
+	probes := s.lsProbe(names, o.Active || o.Frozen)
+	for i, name := range names {
+		st, cfg, err := probes[i].st, probes[i].cfg, probes[i].err
+		running := st.State != STOPPED
+		// --active and --frozen enumerate only live containers, so
+		// a stopped one is not even loaded.
+		if (o.Active || o.Frozen) && !running {
 			continue
 		}
-		st := s.Status(name)
-		running := st.State != STOPPED
-		if (o.Active || o.Frozen) && !running {
+		if err != nil {
+			fmt.Fprintf(warn, "Failed to load config for %s\n", name)
 			continue
 		}
 		if o.Running && !running {
@@ -136,6 +145,55 @@ func (s *Store) lsLevel(out *[]LsEntry, o LsOptions, re *regexp.Regexp, parent s
 		}
 	}
 	return nil
+}
+
+// lsProbe is what lxc-ls learns about one container before filtering.
+type lsProbe struct {
+	st  Status
+	cfg *Config
+	err error
+}
+
+// lsProbe loads the configs and asks the states of names. Both are
+// independent per container and dominated by syscalls, so a few workers
+// (one per CPU, not one per container) share the list.
+func (s *Store) lsProbe(names []string, liveOnly bool) []lsProbe {
+	out := make([]lsProbe, len(names))
+	probe := func(i int) {
+		p := &out[i]
+		p.st = s.Status(names[i])
+		if liveOnly && p.st.State == STOPPED {
+			return
+		}
+		p.cfg, p.err = s.LoadConfig(names[i])
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers > 8 {
+		workers = 8
+	}
+	if len(names) < 32 || workers < 2 {
+		for i := range names {
+			probe(i)
+		}
+		return out
+	}
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(names) {
+					return
+				}
+				probe(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // hasAllGroups is lxc-ls's ls_has_all_grps: every group of must is one of
