@@ -42,6 +42,9 @@ func runtimeInfo(s *Store, name string) (*RuntimeInfo, error) {
 // stops. The container lock is held until RUNNING (or failure).
 func Start(st *Store, o *StartOptions) (int, error) {
 	o.LXCPath = st.Path
+	if err := ValidateNetwork(o.Config); err != nil {
+		return -1, err
+	}
 	dir := st.Dir(o.Name)
 	if _, err := os.Stat(dir); os.IsNotExist(err) {
 		if err := os.MkdirAll(dir, 0o770); err != nil {
@@ -155,7 +158,7 @@ func Stop(st *Store, name string, o StopOptions) error {
 		cmd = "reboot"
 	}
 	if _, _, err := c.Call(&Request{Cmd: cmd}); err != nil {
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		return err

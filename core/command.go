@@ -139,7 +139,7 @@ func (c *Conn) Recv(timeout time.Duration) (*Response, []*os.File, error) {
 		if errors.As(err, &ne) && ne.Timeout() {
 			return nil, nil, ErrTimeout
 		}
-		if errors.Is(err, syscall.ECONNRESET) {
+		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
 			return nil, nil, io.EOF
 		}
 		return nil, nil, err

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -18,7 +19,10 @@ func openPty() (*os.File, *os.File, error) {
 		unix.Close(mfd)
 		return nil, nil, fmt.Errorf("unlockpt: %w", err)
 	}
-	sfd, err := unix.IoctlRetInt(mfd, unix.TIOCGPTPEER)
+	// O_NOCTTY: a session leader (the daemonized monitor) must never
+	// acquire the console as its controlling terminal, or the hangup at
+	// teardown would kill it with SIGHUP.
+	sfd, err := ptyPeer(mfd, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
 	if err != nil {
 		n, err2 := unix.IoctlGetInt(mfd, unix.TIOCGPTN)
 		if err2 != nil {
@@ -30,8 +34,6 @@ func openPty() (*os.File, *os.File, error) {
 			unix.Close(mfd)
 			return nil, nil, err
 		}
-	} else {
-		unix.CloseOnExec(sfd)
 	}
 	return os.NewFile(uintptr(mfd), "ptmx"), os.NewFile(uintptr(sfd), "pts"), nil
 }
@@ -53,4 +55,54 @@ func makeRaw(fd int) func() {
 	t.Cc[unix.VTIME] = 0
 	_ = unix.IoctlSetTermios(fd, unix.TCSETS, &t)
 	return func() { _ = unix.IoctlSetTermios(fd, unix.TCSETS, old) }
+}
+
+// ptyPeer opens the slave of a pty master by fd (TIOCGPTPEER), never by
+// path.
+func ptyPeer(mfd, flags int) (int, error) {
+	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(mfd), uintptr(unix.TIOCGPTPEER), uintptr(flags))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(r), nil
+}
+
+// serveConsole keeps the console pty drained (a full pty would block the
+// container) and writes it to the console log, or to our terminal with
+// lxc-start -F.
+func (m *monitor) serveConsole() {
+	master := m.console
+	var out io.Writer = io.Discard
+	if m.o.Foreground {
+		out = os.Stdout
+		restore := makeRaw(0)
+		go func() {
+			_, _ = io.Copy(master, os.Stdin)
+		}()
+		defer restore()
+	}
+	var log *os.File
+	logPath := m.o.ConsoleLog
+	if logPath == "" {
+		logPath = m.cfg.ConsoleLogfile
+	}
+	if logPath != "" {
+		if f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+			log = f
+			defer f.Close()
+		}
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := master.Read(buf)
+		if n > 0 {
+			_, _ = out.Write(buf[:n])
+			if log != nil {
+				_, _ = log.Write(buf[:n])
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }

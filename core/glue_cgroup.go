@@ -1,13 +1,193 @@
 package core
 
-// Cgroup integration of the monitor. Filled in when cgroupfs lands.
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
 
-func (m *monitor) setupCgroups() error { return nil }
+	"github.com/lxc-go/lxc/cgroupfs"
+)
 
-func (m *monitor) attachCgroups(pid int) error { return nil }
+// cgroupConfig translates the container config for cgroupfs.
+func cgroupConfig(name string, cfg *Config) cgroupfs.Config {
+	c := cgroupfs.Config{
+		Name: name, Relative: cfg.CgroupRelative, Dir: cfg.CgroupDir,
+		DirContainer: cfg.CgroupDirContainer, DirMonitor: cfg.CgroupDirMonitor,
+		DirMonitorPivot: cfg.CgroupDirMonitorPivot, DirContainerInner: cfg.CgroupDirInner,
+	}
+	for _, kv := range cfg.Cgroup {
+		c.V1 = append(c.V1, cgroupfs.Setting{Key: kv.Key, Value: kv.Value})
+	}
+	for _, kv := range cfg.Cgroup2 {
+		c.V2 = append(c.V2, cgroupfs.Setting{Key: kv.Key, Value: kv.Value})
+	}
+	return c
+}
 
-func (m *monitor) teardownCgroups() {}
+// setupCgroups creates the payload and monitor cgroups and moves the
+// monitor into its own. The cgroup config is recorded first, so that a
+// crash at any later point can be cleaned up.
+func (m *monitor) setupCgroups() error {
+	cc := cgroupConfig(m.name, m.cfg)
+	mgr, err := cgroupfs.New(cc)
+	if err != nil {
+		return fmt.Errorf("cgroups: %w", err)
+	}
+	m.rec.Cgroups = mustJSON(cc)
+	m.saveRecord()
+	if err := mgr.Create(); err != nil {
+		return fmt.Errorf("creating cgroups: %w", err)
+	}
+	m.cg = mgr
+	if err := mgr.AttachMonitor(os.Getpid()); err != nil {
+		return fmt.Errorf("moving the monitor into its cgroup: %w", err)
+	}
+	return nil
+}
 
-func (m *monitor) thawForKill() {}
+// attachCgroups puts the init into the payload and applies the limits.
+func (m *monitor) attachCgroups(pid int) error {
+	if m.cg == nil {
+		return nil
+	}
+	if err := m.cg.Attach(pid); err != nil {
+		return fmt.Errorf("attaching init to its cgroup: %w", err)
+	}
+	if err := m.cg.ApplySettings(); err != nil {
+		return err
+	}
+	if err := m.cg.ApplyDevices(); err != nil {
+		return err
+	}
+	return nil
+}
 
-func staleCgroups(st *Store, name string, r *stateRecord) {}
+func (m *monitor) teardownCgroups() {
+	if m.cg == nil {
+		return
+	}
+	if err := m.cg.Destroy(true); err != nil {
+		logf(LogError, "removing cgroups: %v", err)
+		return
+	}
+	m.cg = nil
+	m.rec.Cgroups = nil
+	m.saveRecord()
+}
+
+// thawForKill unfreezes the payload so that a kill reaches frozen tasks.
+func (m *monitor) thawForKill() {
+	if m.cg != nil {
+		_ = m.cg.Thaw()
+	}
+}
+
+// staleCgroups removes the cgroups a crashed monitor left behind.
+func staleCgroups(st *Store, name string, r *stateRecord) {
+	if len(r.Cgroups) == 0 {
+		return
+	}
+	var cc cgroupfs.Config
+	if err := json.Unmarshal(r.Cgroups, &cc); err != nil {
+		return
+	}
+	if mgr, err := cgroupfs.New(cc); err == nil {
+		_ = mgr.Destroy(true)
+	}
+}
+
+// DestroyCgroups removes any cgroup of a stopped container (lxc-destroy).
+func DestroyCgroups(st *Store, name string, cfg *Config) {
+	if mgr, err := cgroupfs.New(cgroupConfig(name, cfg)); err == nil {
+		_ = mgr.Destroy(true)
+	}
+}
+
+// cgroupCommand serves freeze, unfreeze and cgroup get/set.
+func (m *monitor) cgroupCommand(r *Request) (*Response, bool) {
+	if r.Cmd != "freeze" && r.Cmd != "unfreeze" && r.Cmd != "cgroup_get" && r.Cmd != "cgroup_set" {
+		return nil, false
+	}
+	if m.cg == nil {
+		return &Response{Error: "the container has no cgroups"}, true
+	}
+	switch r.Cmd {
+	case "freeze":
+		if m.getState() == FROZEN {
+			return &Response{State: "FROZEN"}, true
+		}
+		m.setState(FREEZING)
+		t := time.Duration(r.Timeout) * time.Second
+		if r.Timeout <= 0 {
+			t = 0
+		}
+		if err := m.cg.Freeze(t); err != nil {
+			m.setState(RUNNING)
+			return &Response{Error: err.Error()}, true
+		}
+		m.setState(FROZEN)
+		return &Response{State: "FROZEN"}, true
+	case "unfreeze":
+		st := m.getState()
+		if err := m.cg.Thaw(); err != nil {
+			return &Response{Error: err.Error()}, true
+		}
+		if st == FROZEN || st == FREEZING {
+			m.setState(THAWED)
+			m.setState(RUNNING)
+		}
+		return &Response{State: "RUNNING"}, true
+	case "cgroup_get":
+		v, err := m.cg.Get(r.Key)
+		if err != nil {
+			return &Response{Error: err.Error()}, true
+		}
+		return &Response{Value: v}, true
+	default:
+		if err := m.cg.Set(r.Key, r.Value); err != nil {
+			return &Response{Error: err.Error()}, true
+		}
+		return &Response{}, true
+	}
+}
+
+// cgroupStats fills the statistics of lxc-info.
+func (m *monitor) cgroupStats(ri *RuntimeInfo) {
+	if m.cg == nil {
+		return
+	}
+	s := m.cg.Stats()
+	conv := func(x cgroupfs.Stat) Stat { return Stat{Value: x.Value, OK: x.OK} }
+	ri.CPU, ri.CPUUser, ri.CPUSys = conv(s.CPUNanos), conv(s.CPUUser), conv(s.CPUSystem)
+	ri.BlkIO, ri.BlkIOOps = conv(s.BlkioBytes), conv(s.BlkioIOPS)
+	ri.Mem, ri.MemSwap, ri.KMem = conv(s.Memory), conv(s.MemSwap), conv(s.KMem)
+}
+
+// Freeze freezes a running container (lxc-freeze).
+func Freeze(st *Store, name string) error {
+	_, _, err := command(st, name, &Request{Cmd: "freeze"})
+	return err
+}
+
+// Unfreeze thaws a container (lxc-unfreeze).
+func Unfreeze(st *Store, name string) error {
+	_, _, err := command(st, name, &Request{Cmd: "unfreeze"})
+	return err
+}
+
+// CgroupGet reads a cgroup file of a running container (lxc-cgroup).
+func CgroupGet(st *Store, name, key string) (string, error) {
+	r, _, err := command(st, name, &Request{Cmd: "cgroup_get", Key: strings.TrimSpace(key)})
+	if err != nil {
+		return "", err
+	}
+	return r.Value, nil
+}
+
+// CgroupSet writes a cgroup file of a running container (lxc-cgroup).
+func CgroupSet(st *Store, name, key, value string) error {
+	_, _, err := command(st, name, &Request{Cmd: "cgroup_set", Key: key, Value: value})
+	return err
+}

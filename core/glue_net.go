@@ -1,9 +1,131 @@
 package core
 
-// Network integration of the monitor. Filled in when netcfg lands.
+import (
+	"encoding/json"
+	"fmt"
 
-func (m *monitor) setupNetwork() error { return nil }
+	"github.com/vishvananda/netns"
 
-func (m *monitor) teardownNetwork() {}
+	"github.com/lxc-go/lxc/netcfg"
+)
 
-func staleNetwork(r *stateRecord) {}
+// netdevs translates lxc.net.N for netcfg, in index order.
+func netdevs(cfg *Config) []netcfg.Netdev {
+	var out []netcfg.Netdev
+	for _, i := range cfg.NetIndexes() {
+		d := cfg.Net[i]
+		out = append(out, netcfg.Netdev{
+			Index: d.Index, Type: d.Type, Flags: d.Flags, Link: d.Link, Name: d.Name,
+			HWAddr: d.HWAddr, MTU: d.MTU, IPv4: d.IPv4, IPv6: d.IPv6,
+			IPv4Gateway: d.IPv4Gateway, IPv6Gateway: d.IPv6Gateway,
+			ScriptUp: d.ScriptUp, ScriptDown: d.ScriptDown, L2Proxy: d.L2Proxy,
+			VethPair: d.VethPair, VethMode: d.VethMode,
+			VethIPv4Routes: d.VethIPv4Routes, VethIPv6Routes: d.VethIPv6Routes,
+			MacvlanMode: d.MacvlanMode, IPvlanMode: d.IPvlanMode,
+			IPvlanIsolation: d.IPvlanIsolation, VlanID: d.VlanID,
+		})
+	}
+	return out
+}
+
+// ValidateNetwork checks lxc.net.* before anything is created.
+func ValidateNetwork(cfg *Config) error {
+	return netcfg.Validate(netdevs(cfg))
+}
+
+func (m *monitor) netOptions(ns netns.NsHandle) netcfg.Options {
+	return netcfg.Options{
+		NS: ns, Name: m.name, HookVersion: m.cfg.HookVersion, Env: m.hookEnv(),
+		Logf: func(f string, a ...any) { logf(LogDebug, f, a...) },
+	}
+}
+
+// ownNetNS reports whether the container gets a network namespace of its
+// own (none of: net type none, keep, share).
+func (m *monitor) ownNetNS() bool {
+	flags, _ := m.cloneFlags()
+	return flags&cloneNewNet != 0
+}
+
+// setupNetwork creates the host side of every lxc.net device and
+// configures it inside the container's network namespace. The record is
+// saved before anything exists, and updated after, so a crash never
+// leaves an interface nobody knows about.
+func (m *monitor) setupNetwork() error {
+	if !m.ownNetNS() {
+		return nil
+	}
+	ns, err := netcfg.OpenNS(m.initPID)
+	if err != nil {
+		return fmt.Errorf("opening the container's network namespace: %w", err)
+	}
+	defer ns.Close()
+	rec, err := netcfg.Setup(netdevs(m.cfg), m.netOptions(ns))
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	m.net = rec
+	m.rec.Net = mustJSON(rec)
+	m.saveRecord()
+	return nil
+}
+
+// teardownNetwork removes the host side of the network devices.
+func (m *monitor) teardownNetwork() {
+	if m.net == nil {
+		return
+	}
+	ns := netns.None()
+	if m.initPID > 0 {
+		if h, err := netcfg.OpenNS(m.initPID); err == nil {
+			ns = h
+			defer h.Close()
+		}
+	}
+	if err := netcfg.Teardown(m.net, m.netOptions(ns)); err != nil {
+		logf(LogError, "network teardown: %v", err)
+	}
+	m.net = nil
+	m.rec.Net = nil
+	m.saveRecord()
+}
+
+// staleNetwork removes interfaces a crashed monitor left on the host.
+func staleNetwork(r *stateRecord) {
+	if len(r.Net) == 0 {
+		return
+	}
+	rec := &netcfg.Record{}
+	if err := json.Unmarshal(r.Net, rec); err != nil {
+		return
+	}
+	_ = netcfg.Teardown(rec, netcfg.Options{NS: netns.None()})
+}
+
+// netInfo fills addresses, interfaces and link counters for lxc-info.
+func (m *monitor) netInfo(ri *RuntimeInfo) {
+	if m.initPID <= 0 {
+		return
+	}
+	if info, err := netcfg.Info(m.initPID); err == nil {
+		ri.IPv4, ri.IPv6, ri.Interfaces = info.IPv4, info.IPv6, info.Interfaces
+	}
+	for _, i := range m.cfg.NetIndexes() {
+		d := m.cfg.Net[i]
+		name := d.Link
+		if d.Type == "veth" {
+			name = d.VethPair
+			if m.net != nil {
+				name = m.net.HostIf(i)
+			}
+		}
+		if name == "" {
+			continue
+		}
+		c, err := netcfg.LinkCounters(name)
+		if err != nil {
+			continue
+		}
+		ri.Links = append(ri.Links, LinkStat{Name: name, TXBytes: c.TX, RXBytes: c.RX})
+	}
+}

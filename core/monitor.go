@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lxc-go/lxc/cgroupfs"
+	"github.com/lxc-go/lxc/netcfg"
 )
 
 // StartOptions describe one lxc-start or lxc-execute run.
@@ -69,6 +72,8 @@ type monitor struct {
 	console *os.File // pty master of /dev/console
 	ttys    []*os.File
 	self    *os.File // sealed copy of our binary
+	cg      cgroupfs.Manager
+	net     *netcfg.Record
 	exited  chan unix.WaitStatus
 	rec     *stateRecord
 	// report tells the starting CLI about RUNNING or a failure, once.
@@ -90,6 +95,9 @@ func monitorMain() int {
 	}
 	o := m0.Start
 	_ = os.Chdir("/")
+	// A daemon has no terminal to hang up; never die of SIGHUP or
+	// SIGPIPE (e.g. a console client going away).
+	signal.Ignore(unix.SIGHUP, unix.SIGPIPE)
 	st := &Store{Path: o.LXCPath}
 	reported := false
 	report := func(s State, err error) {
@@ -212,7 +220,7 @@ func (m *monitor) hookEnv() []string {
 		"PATH=" + defaultPath,
 		"LXC_NAME=" + m.name,
 		"LXC_CONFIG_FILE=" + m.o.ConfigFile,
-		"LXC_ROOTFS_MOUNT=" + rootfsHostPath(m.cfg),
+		"LXC_ROOTFS_MOUNT=" + RootfsMountPoint(m.cfg),
 		"LXC_ROOTFS_PATH=" + m.cfg.RootfsPath,
 		"LXC_CGNS_AWARE=1",
 		"LXC_LOG_LEVEL=" + LogLevel(max(m.o.LogLevel, 0)).String(),
@@ -689,44 +697,4 @@ func (m *monitor) haltSignal() syscall.Signal {
 		}
 	}
 	return unix.SIGPWR
-}
-
-// serveConsole keeps the console pty drained (a full pty would block the
-// container) and writes it to the console log, or to our terminal with
-// lxc-start -F.
-func (m *monitor) serveConsole() {
-	master := m.console
-	var out io.Writer = io.Discard
-	if m.o.Foreground {
-		out = os.Stdout
-		restore := makeRaw(0)
-		go func() {
-			_, _ = io.Copy(master, os.Stdin)
-		}()
-		defer restore()
-	}
-	var log *os.File
-	logPath := m.o.ConsoleLog
-	if logPath == "" {
-		logPath = m.cfg.ConsoleLogfile
-	}
-	if logPath != "" {
-		if f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
-			log = f
-			defer f.Close()
-		}
-	}
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := master.Read(buf)
-		if n > 0 {
-			_, _ = out.Write(buf[:n])
-			if log != nil {
-				_, _ = log.Write(buf[:n])
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
 }

@@ -48,3 +48,6 @@ func (s *Store) Status(name string) Status {
 func (s *Store) RuntimeInfo(name string) (*RuntimeInfo, error) {
 	return runtimeInfo(s, name)
 }
+
+// ContainerStatus is Store.Status as a function.
+func ContainerStatus(st *Store, name string) Status { return st.Status(name) }
