@@ -3,6 +3,7 @@ package applets
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -52,6 +53,11 @@ func createAction(c *cli.Context) error {
 	if err := core.ValidateBackingStore(bdev); errors.As(err, &berr) {
 		return exit(1, "%s: %v", n, err)
 	}
+	// -q silences the template too (LXC_CREATE_QUIET).
+	tout, terr := ctxOut, ctxErr
+	if o.Quiet {
+		tout, terr = io.Discard, io.Discard
+	}
 	err = st.Create(n, core.CreateOptions{
 		Template:     c.String("template"),
 		TemplateArgs: c.Args().Slice(),
@@ -59,8 +65,8 @@ func createAction(c *cli.Context) error {
 		BDev:         bdev,
 		Dir:          c.String("dir"),
 		Stdin:        os.Stdin,
-		Stdout:       ctxOut,
-		Stderr:       ctxErr,
+		Stdout:       tout,
+		Stderr:       terr,
 	})
 	switch {
 	case err == nil:

@@ -2,6 +2,7 @@ package applets
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/urfave/cli/v2"
 
@@ -43,7 +44,10 @@ func destroyAction(c *cli.Context) error {
 	case errors.Is(err, core.ErrHasClones):
 		return exit(1, "%s: Destroying %s failed: %s has clones", n, n, n)
 	case errors.As(err, &ce):
-		return failLines("lxc-destroy", n+": "+ce.Error(), "Failed to load config for "+n, n+": System error loading container")
+		if !quiet {
+			fmt.Fprintf(ctxErr, "lxc-destroy: %s: %v\nFailed to load config for %s\n", n, ce, n)
+		}
+		return exit(1, "%s: System error loading container", n)
 	default:
 		return exit(1, "%s: %v", n, err)
 	}

@@ -13,6 +13,24 @@ import (
 // order. Hidden directories are skipped, as LXC's list_all_containers
 // does. A missing lxcpath is an empty store.
 func (s *Store) List() ([]string, error) {
+	cands, err := s.listCandidates()
+	if err != nil {
+		return nil, err
+	}
+	names := cands[:0]
+	for _, n := range cands {
+		if st, err := os.Stat(s.ConfigPath(n)); err != nil || st.IsDir() {
+			continue
+		}
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+// listCandidates returns the visible, validly named directories (and
+// symlinks) of the lxcpath in strcmp order, without checking for a
+// config: callers that open the config anyway save a stat per container.
+func (s *Store) listCandidates() ([]string, error) {
 	f, err := os.Open(s.Path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -36,9 +54,6 @@ func (s *Store) List() ([]string, error) {
 			continue
 		}
 		if ValidateName(n) != nil {
-			continue
-		}
-		if st, err := os.Stat(s.ConfigPath(n)); err != nil || st.IsDir() {
 			continue
 		}
 		names = append(names, n)

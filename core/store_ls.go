@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -68,7 +69,7 @@ func (s *Store) lsLevel(out *[]LsEntry, o LsOptions, re *regexp.Regexp, parent s
 	if lvl > o.Nesting {
 		return nil
 	}
-	all, err := s.List()
+	all, err := s.listCandidates()
 	if err != nil {
 		return err
 	}
@@ -79,7 +80,10 @@ func (s *Store) lsLevel(out *[]LsEntry, o LsOptions, re *regexp.Regexp, parent s
 		}
 		names = append(names, name)
 	}
-	probes := s.lsProbe(names, o.Active || o.Frozen)
+	// The state is asked only when something depends on it: a plain
+	// listing needs just the configs.
+	needState := o.Fancy || o.Active || o.Frozen || o.Running || o.Stopped || o.Nesting > 0
+	probes := s.lsProbe(names, o.Active || o.Frozen, needState)
 	for i, name := range names {
 		st, cfg, err := probes[i].st, probes[i].cfg, probes[i].err
 		running := st.State != STOPPED
@@ -87,6 +91,9 @@ func (s *Store) lsLevel(out *[]LsEntry, o LsOptions, re *regexp.Regexp, parent s
 		// a stopped one is not even loaded.
 		if (o.Active || o.Frozen) && !running {
 			continue
+		}
+		if errors.Is(err, ErrNotFound) {
+			continue // a directory without config is no container
 		}
 		if err != nil {
 			fmt.Fprintf(warn, "Failed to load config for %s\n", name)
@@ -157,11 +164,13 @@ type lsProbe struct {
 // lsProbe loads the configs and asks the states of names. Both are
 // independent per container and dominated by syscalls, so a few workers
 // (one per CPU, not one per container) share the list.
-func (s *Store) lsProbe(names []string, liveOnly bool) []lsProbe {
+func (s *Store) lsProbe(names []string, liveOnly, needState bool) []lsProbe {
 	out := make([]lsProbe, len(names))
 	probe := func(i int) {
 		p := &out[i]
-		p.st = s.Status(names[i])
+		if needState {
+			p.st = s.Status(names[i])
+		}
 		if liveOnly && p.st.State == STOPPED {
 			return
 		}
