@@ -1,22 +1,12 @@
 package core
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 
 	"golang.org/x/sys/unix"
 )
 
 const cloneNewNet = unix.CLONE_NEWNET
-
-// idmapInto sets up the user namespace mappings of the init (lxc.idmap).
-func (m *monitor) idmapInto(cmd *exec.Cmd) error {
-	if len(m.cfg.IDMap) == 0 {
-		return nil
-	}
-	return fmt.Errorf("lxc.idmap: unprivileged containers are not supported by this build yet")
-}
 
 // dispatchExtra answers commands of later features; ok is false for
 // unknown commands.
