@@ -50,7 +50,15 @@ func toolsNeedRoot(t *testing.T) {
 func toolsSetup(t *testing.T) string {
 	t.Helper()
 	t.Setenv("_LXC_LOCK_DIR", t.TempDir())
-	return t.TempDir()
+	p := t.TempDir()
+	toolsCleanLXCLocks(t, p)
+	return p
+}
+
+// toolsCleanLXCLocks removes the lock directory LXC's own tools make for
+// lxcpath p under /run/lxc/lock when the test ends.
+func toolsCleanLXCLocks(t *testing.T, p string) {
+	t.Cleanup(func() { os.RemoveAll(filepath.Join("/run/lxc/lock", p)) })
 }
 
 func toolsWrite(t *testing.T, p, data string) {
@@ -167,6 +175,7 @@ func TestToolsBusyboxMatchesLXC(t *testing.T) {
 		t.Skip("LXC not installed: no side-by-side comparison")
 	}
 	rp := t.TempDir()
+	toolsCleanLXCLocks(t, rp)
 	if out, err := exec.Command("/usr/bin/lxc-create", "-P", rp, "-n", "bb", "-t", "busybox", "-f", conf).CombinedOutput(); err != nil {
 		t.Skipf("LXC's lxc-create failed: %v %s", err, out)
 	}
