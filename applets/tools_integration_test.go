@@ -58,7 +58,14 @@ func toolsSetup(t *testing.T) string {
 // toolsCleanLXCLocks removes the lock directory LXC's own tools make for
 // lxcpath p under /run/lxc/lock when the test ends.
 func toolsCleanLXCLocks(t *testing.T, p string) {
-	t.Cleanup(func() { os.RemoveAll(filepath.Join("/run/lxc/lock", p)) })
+	t.Cleanup(func() {
+		os.RemoveAll(filepath.Join("/run/lxc/lock", p))
+		// t.TempDir() paths are TMP/TestName<random>/NNN: the
+		// per-test parent is ours too.
+		if parent := filepath.Dir(p); strings.HasPrefix(filepath.Base(parent), "TestTools") {
+			os.Remove(filepath.Join("/run/lxc/lock", parent))
+		}
+	})
 }
 
 func toolsWrite(t *testing.T, p, data string) {
