@@ -32,6 +32,9 @@ type Applet struct {
 	// RCFileShort gives --rcfile the short form -f (lxc-start,
 	// lxc-execute).
 	RCFileShort bool
+	// Raw, when set, runs the tool on its raw arguments without the CLI
+	// parser, for tools whose getopt behaviour is their own (lxc-config).
+	Raw func(args []string, stdout, stderr io.Writer) int
 	// NoCommon leaves out the common options (lxc-usernsexec, lxc-init
 	// parse their own).
 	NoCommon bool
@@ -106,6 +109,9 @@ func usage(w io.Writer) {
 // run parses argv for this applet and runs it.
 func (a *Applet) run(argv []string, stdout, stderr io.Writer) int {
 	prog := "lxc-" + a.Name
+	if a.Raw != nil {
+		return a.Raw(argv, stdout, stderr)
+	}
 	cmd := a.Command()
 	if !a.NoCommon {
 		cmd.Flags = append(commonFlags(a.RCFileShort), cmd.Flags...)

@@ -20,25 +20,27 @@ const configUsage = "Usage: lxc-config -l: list all available configuration item
 	"       lxc-config item: print configuration item\n"
 
 func init() {
-	register(&Applet{Name: "config", NoCommon: true, Command: func() *cli.Command {
-		return &cli.Command{
-			Usage:     "query the LXC system configuration",
-			UsageText: "lxc-config -l | lxc-config ITEM",
-			Flags: []cli.Flag{
-				&cli.BoolFlag{Name: "l", Usage: "list all available configuration items"},
-			},
-			Action: func(c *cli.Context) error {
-				args := c.Args().Slice()
-				if c.Bool("l") {
-					args = []string{"-l"}
-				}
-				if rc := configMain(args, ctxOut); rc != 0 {
-					return exit(rc, "")
-				}
-				return nil
-			},
-		}
-	}})
+	register(&Applet{Name: "config", NoCommon: true,
+		Raw: func(args []string, stdout, _ io.Writer) int { return configMain(args, stdout) },
+		Command: func() *cli.Command {
+			return &cli.Command{
+				Usage:     "query the LXC system configuration",
+				UsageText: "lxc-config -l | lxc-config ITEM",
+				Flags: []cli.Flag{
+					&cli.BoolFlag{Name: "l", Usage: "list all available configuration items"},
+				},
+				Action: func(c *cli.Context) error {
+					args := c.Args().Slice()
+					if c.Bool("l") {
+						args = []string{"-l"}
+					}
+					if rc := configMain(args, ctxOut); rc != 0 {
+						return exit(rc, "")
+					}
+					return nil
+				},
+			}
+		}})
 }
 
 // configMain is lxc-config on its arguments (without the program name).

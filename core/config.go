@@ -496,11 +496,15 @@ func (c *Config) Clear(key string) error {
 // KnownKeys lists every exact key and prefix in the key table.
 func KnownKeys() []string {
 	var ks []string
-	for k := range exactKeys {
-		ks = append(ks, k)
+	for k, h := range exactKeys {
+		if h.get != nil { // legacy keys only have a setter (an error)
+			ks = append(ks, k)
+		}
 	}
 	for _, h := range prefixKeys {
-		ks = append(ks, h.name)
+		if h.get != nil {
+			ks = append(ks, h.name)
+		}
 	}
 	sort.Strings(ks)
 	return ks

@@ -83,6 +83,14 @@ func (s *Store) Destroy(name string, o DestroyOptions) error {
 			return nil
 		}
 	}
+	// What a crashed monitor may have left: network devices, cgroups.
+	CleanupStale(s, name)
+	DestroyCgroups(s, name, cfg)
+	hookEnv := []string{"PATH=" + defaultPath, "LXC_NAME=" + name, "LXC_CONFIG_FILE=" + s.ConfigPath(name),
+		"LXC_ROOTFS_PATH=" + cfg.RootfsPath, "LXC_ROOTFS_MOUNT=" + RootfsMountPoint(cfg)}
+	if err := runHooks(cfg, "destroy", hookEnv, nil); err != nil {
+		return fmt.Errorf("destroying %s failed: %w", name, err)
+	}
 	if r := rootfsDir(cfg); r != "" && !strings.HasPrefix(r+"/", dir+"/") {
 		// A rootfs outside the container directory (--dir) is removed
 		// as LXC does, but never "/" or a directory holding the store.
