@@ -10,7 +10,7 @@ TOOLS = attach autostart cgroup checkconfig checkpoint config console copy \
 	create destroy device execute freeze info init ls monitor snapshot \
 	start stop top unfreeze unshare update-config usernsexec wait
 
-.PHONY: all lxc install uninstall test unit demo bench clean
+.PHONY: all lxc install uninstall deps check test unit demo bench clean
 
 all: lxc
 
@@ -26,6 +26,13 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lxc
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/lxc-$$t; done
 
+# Install the packages the demo and the tests need (when missing).
+deps:
+	./scripts/deps.sh
+
+# The README's test command: set-up, then every test.
+check: deps test
+
 # Unit tests and, as root, the integration tests that start real containers.
 test: lxc
 	CGO_ENABLED=0 $(GO) vet ./...
@@ -36,7 +43,7 @@ unit:
 
 # The README's main job: build, install, create a busybox container, show
 # it, run a command in it, destroy it.
-demo: install
+demo: deps install
 	./scripts/demo.sh $(BINDIR)
 
 bench: lxc
