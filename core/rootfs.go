@@ -37,6 +37,9 @@ func RootfsHostPath(c *Config) (string, error) {
 	if p == "" {
 		return "", nil
 	}
+	if o, ok, err := ParseOverlayRootfs(p); ok { // overlay.go
+		return o.MountDir(), err
+	}
 	if rest, ok := strings.CutPrefix(p, "dir:"); ok {
 		p = rest
 	} else if i := strings.IndexByte(p, ':'); i > 0 && !strings.HasPrefix(p, "/") {
@@ -245,7 +248,7 @@ func (c *rootfsCtx) mountRootfs(opts mountOptions) error {
 		}
 		defer unix.Close(dst)
 	}
-	tree, err := unix.OpenTree(src, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH|unix.AT_RECURSIVE)
+	tree, err := rootfsTree(c.cfg, src) // overlay.go: overlay mount or clone of src
 	if err != nil {
 		return fmt.Errorf("rootfs %q: open_tree: %w", c.rootfsPath, err)
 	}
