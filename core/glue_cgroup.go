@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lxc-go/lxc/cgroupfs"
@@ -105,6 +106,13 @@ func DestroyCgroups(st *Store, name string, cfg *Config) {
 	}
 }
 
+// defaultFreezeTimeout bounds a freeze request that names no timeout.
+const defaultFreezeTimeout = 5 * time.Minute
+
+// freezeMu serialises freeze and unfreeze requests (one monitor per
+// process, so a package variable is enough).
+var freezeMu sync.Mutex
+
 // cgroupCommand serves freeze, unfreeze and cgroup get/set.
 func (m *monitor) cgroupCommand(r *Request) (*Response, bool) {
 	if r.Cmd != "freeze" && r.Cmd != "unfreeze" && r.Cmd != "cgroup_get" && r.Cmd != "cgroup_set" {
@@ -113,21 +121,40 @@ func (m *monitor) cgroupCommand(r *Request) (*Response, bool) {
 	if m.cg == nil {
 		return &Response{Error: "the container has no cgroups"}, true
 	}
+	if r.Cmd == "freeze" || r.Cmd == "unfreeze" {
+		// One freezer transition at a time, so that the published state
+		// sequence of two concurrent clients never interleaves.
+		freezeMu.Lock()
+		defer freezeMu.Unlock()
+	}
 	switch r.Cmd {
 	case "freeze":
 		if m.getState() == FROZEN {
 			return &Response{State: "FROZEN"}, true
 		}
+		if m.getState() != RUNNING {
+			return &Response{Error: fmt.Sprintf("cannot freeze a %s container", m.getState())}, true
+		}
 		m.setState(FREEZING)
-		t := time.Duration(r.Timeout) * time.Second
-		if r.Timeout <= 0 {
-			t = 0
+		// LXC waits for the freezer without a limit; we stop waiting
+		// after a long while so that a wedged freeze (tasks in D state)
+		// cannot pin this handler forever.
+		t := defaultFreezeTimeout
+		if r.Timeout > 0 {
+			t = time.Duration(r.Timeout) * time.Second
 		}
 		if err := m.cg.Freeze(t); err != nil {
+			_ = m.cg.Thaw()
 			m.setState(RUNNING)
 			return &Response{Error: err.Error()}, true
 		}
+		// LXC 5.0 on a v1 freezer reports FROZEN twice (once from the
+		// freezing client, once from the monitor); lxc-monitor users see
+		// FREEZING, FROZEN, FROZEN and we publish the same sequence.
 		m.setState(FROZEN)
+		if m.cg.Version() == 1 {
+			m.setState(FROZEN)
+		}
 		return &Response{State: "FROZEN"}, true
 	case "unfreeze":
 		st := m.getState()
@@ -135,7 +162,11 @@ func (m *monitor) cgroupCommand(r *Request) (*Response, bool) {
 			return &Response{Error: err.Error()}, true
 		}
 		if st == FROZEN || st == FREEZING {
+			// v1: THAWED, THAWED, RUNNING as LXC 5.0 reports it.
 			m.setState(THAWED)
+			if m.cg.Version() == 1 {
+				m.setState(THAWED)
+			}
 			m.setState(RUNNING)
 		}
 		return &Response{State: "RUNNING"}, true
