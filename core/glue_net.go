@@ -110,22 +110,24 @@ func (m *monitor) netInfo(ri *RuntimeInfo) {
 	if info, err := netcfg.Info(m.initPID); err == nil {
 		ri.IPv4, ri.IPv6, ri.Interfaces = info.IPv4, info.IPv6, info.Interfaces
 	}
+	// As LXC's lxc-info (print_net_stats): one Link block per device in
+	// index order, named by the veth host end or else lxc.net.N.link; the
+	// listing stops at the first device without such a name (LXC's
+	// running-config query fails there), and counters that cannot be read
+	// (a phys device now inside the container) print as 0.
 	for _, i := range m.cfg.NetIndexes() {
 		d := m.cfg.Net[i]
 		name := d.Link
 		if d.Type == "veth" {
 			name = d.VethPair
-			if m.net != nil {
-				name = m.net.HostIf(i)
+			if h := m.net.HostIf(i); h != "" {
+				name = h
 			}
 		}
 		if name == "" {
-			continue
+			break
 		}
-		c, err := netcfg.LinkCounters(name)
-		if err != nil {
-			continue
-		}
+		c, _ := netcfg.LinkCounters(name)
 		ri.Links = append(ri.Links, LinkStat{Name: name, TXBytes: c.TX, RXBytes: c.RX})
 	}
 }
