@@ -40,6 +40,9 @@ type Config struct {
 	// V1 are lxc.cgroup.* settings and V2 lxc.cgroup2.* settings, in
 	// configuration order.
 	V1, V2 []Setting
+	// Warnf, when set, receives warnings: lxc.cgroup2.* limits skipped on
+	// a legacy or hybrid host (see ApplySettings). It is not recorded.
+	Warnf func(format string, args ...any) `json:"-"`
 }
 
 // Placement is where a container lives in one hierarchy. Cgroup paths are

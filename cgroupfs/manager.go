@@ -49,7 +49,8 @@ type Manager interface {
 	AttachMonitor(pid int) error
 	// ApplySettings writes Config.V1 (not on a pure v2 host) then
 	// Config.V2 (when a cgroup2 hierarchy exists), except devices rules.
-	// Errors name the key and the value.
+	// Errors name the key and the value. On a hybrid host a V2 file the
+	// unified hierarchy lacks is skipped with a warning, as LXC does.
 	ApplySettings() error
 	// ApplyDevices writes v1 devices.allow/deny in order, and compiles v2
 	// devices.allow/deny into a cgroup device eBPF program attached to the
@@ -300,7 +301,19 @@ func (b *base) ApplySettings() error {
 		if isDevicesKey(k) {
 			continue
 		}
-		if err := writeFile(filepath.Join(b.unified.PayloadDir(), k), s.Value); err != nil {
+		err = writeFile(filepath.Join(b.unified.PayloadDir(), k), s.Value)
+		if errors.Is(err, fs.ErrNotExist) && !b.host.PureUnified() {
+			// LXC 5.0 ignores cgroup2 limits on a legacy or hybrid host
+			// ("Ignoring cgroup2 limits on legacy cgroup system"), so
+			// configs written for v2 hosts still start here. A file the
+			// unified hierarchy does have (cgroup.max.depth, ...) is
+			// written, and a bad value there still fails.
+			if b.cfg.Warnf != nil {
+				b.cfg.Warnf("ignoring lxc.cgroup2.%s = %q: the controller is not in the unified hierarchy of this hybrid host", k, s.Value)
+			}
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("lxc.cgroup2.%s = %q: %w", k, s.Value, err)
 		}
 	}

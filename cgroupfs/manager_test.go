@@ -142,9 +142,10 @@ func TestFakeHybridLifecycle(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	touch(t, mem, map[string]string{"memory.limit_in_bytes": "", "memory.memsw.limit_in_bytes": "", "memory.usage_in_bytes": "4096\n"})
-	err = m.ApplySettings()
-	if err == nil || !strings.HasPrefix(err.Error(), `lxc.cgroup2.pids.max = "5": `) {
-		t.Fatalf("err = %v", err)
+	// A cgroup2 file the hybrid unified hierarchy lacks is skipped, as
+	// LXC ignores cgroup2 limits there.
+	if err := m.ApplySettings(); err != nil {
+		t.Fatalf("missing cgroup2 file on hybrid: %v", err)
 	}
 	touch(t, uni, map[string]string{"pids.max": ""})
 	if err := m.ApplySettings(); err != nil {

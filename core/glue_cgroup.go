@@ -32,6 +32,7 @@ func cgroupConfig(name string, cfg *Config) cgroupfs.Config {
 // crash at any later point can be cleaned up.
 func (m *monitor) setupCgroups() error {
 	cc := cgroupConfig(m.name, m.cfg)
+	cc.Warnf = func(format string, args ...any) { logf(LogWarn, format, args...) }
 	mgr, err := cgroupfs.New(cc)
 	if err != nil {
 		return fmt.Errorf("cgroups: %w", err)
