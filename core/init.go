@@ -332,8 +332,12 @@ func reaperStage() int {
 	}
 	pid, err := startChildAs(rs.Path, rs.Argv, rs.Env, rs.UID, rs.GID)
 	if err != nil {
-		_ = sendMsg(syncf, &syncMsg{Type: "error", Error: fmt.Sprintf("failed to exec %q: %v", rs.Argv[0], err)})
-		return 127
+		// As LXC 5.0.2: the container did start (RUNNING), only its
+		// command failed, and lxc-execute exits 255. Unlike LXC we also
+		// say why, on the command's stderr.
+		fmt.Fprintf(os.Stderr, "lxc-init: failed to exec %q: %v\n", rs.Argv[0], err)
+		syncf.Close()
+		return 255
 	}
 	_ = sendMsg(syncf, &syncMsg{Type: "running", PID: pid})
 	syncf.Close()

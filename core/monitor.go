@@ -221,7 +221,7 @@ func (m *monitor) hookEnv() []string {
 		"LXC_NAME=" + m.name,
 		"LXC_CONFIG_FILE=" + m.o.ConfigFile,
 		"LXC_ROOTFS_MOUNT=" + RootfsMountPoint(m.cfg),
-		"LXC_ROOTFS_PATH=" + m.cfg.RootfsPath,
+		"LXC_ROOTFS_PATH=" + RootfsPathOnly(m.cfg.RootfsPath),
 		"LXC_CGNS_AWARE=1",
 		"LXC_LOG_LEVEL=" + LogLevel(max(m.o.LogLevel, 0)).String(),
 		fmt.Sprintf("LXC_HOOK_VERSION=%d", m.cfg.HookVersion),
