@@ -42,6 +42,7 @@ func runtimeInfo(s *Store, name string) (*RuntimeInfo, error) {
 // stops. The container lock is held until RUNNING (or failure).
 func Start(st *Store, o *StartOptions) (int, error) {
 	o.LXCPath = st.Path
+	closeInheritedOnExec()
 	if err := ValidateNetwork(o.Config); err != nil {
 		return -1, err
 	}
@@ -211,4 +212,21 @@ func lockContainer(st *Store, name string) (func(), error) {
 		return nil, err
 	}
 	return func() { _ = l.Unlock() }, nil
+}
+
+// closeInheritedOnExec marks every fd above 2 close-on-exec, so that fds
+// inherited from whoever ran us (LXC's lxc_check_inherited) reach neither
+// the daemonized monitor nor the hooks. Fds the Go runtime opened are
+// close-on-exec already; files handed to a child on purpose (ExtraFiles)
+// are dup'ed without the flag in the child.
+func closeInheritedOnExec() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, d := range ents {
+		if fd, err := strconv.Atoi(d.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }

@@ -121,8 +121,12 @@ func LastExit(st *Store, name string) int {
 	return *r.LastExit
 }
 
+// removeVolatileDir removes what a run of a never-created container
+// (lxc-execute -f CONFIG -n NEW) left in the directory made for it,
+// including the default log file <name>.log: a volatile container leaves
+// nothing behind (LXC never creates the directory at all).
 func removeVolatileDir(dir string) {
-	for _, f := range []string{recordFile, commandSocket} {
+	for _, f := range []string{recordFile, commandSocket, filepath.Base(dir) + ".log"} {
 		os.Remove(filepath.Join(dir, f))
 	}
 	os.Remove(dir) // only if empty
