@@ -212,6 +212,9 @@ func SnapshotDestroy(st *Store, name, snap string) error {
 		for _, s := range list {
 			names = append(names, s.Name)
 		}
+		if len(names) == 0 {
+			return fmt.Errorf("%q has no snapshots: %w", name, ErrNoSnapshot)
+		}
 	} else {
 		if err := ValidateName(snap); err != nil {
 			return err
