@@ -3,8 +3,10 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/lxc-go/lxc/netcfg"
 )
@@ -47,10 +49,20 @@ func (m *monitor) ownNetNS() bool {
 	return flags&cloneNewNet != 0
 }
 
+// heldNS keeps each monitor's handle on its container's network namespace
+// from setup to teardown (the monitor struct belongs to monitor.go). As
+// LXC's monitor does with its namespace fds, holding it keeps the
+// namespace alive after the init exits, so that teardown can still move
+// phys devices back to the host: a namespace that dies destroys virtual
+// devices in it and sends physical ones to the initial namespace, not to
+// the one the container was started from.
+var heldNS sync.Map // *monitor -> netns.NsHandle
+
 // setupNetwork creates the host side of every lxc.net device and
 // configures it inside the container's network namespace. The record is
-// saved before anything exists, and updated after, so a crash never
-// leaves an interface nobody knows about.
+// saved right after Setup (which removes what it created when it fails);
+// a monitor killed in between leaves only devices that die with the
+// container's namespace.
 func (m *monitor) setupNetwork() error {
 	if !m.ownNetNS() {
 		return nil
@@ -59,10 +71,13 @@ func (m *monitor) setupNetwork() error {
 	if err != nil {
 		return fmt.Errorf("opening the container's network namespace: %w", err)
 	}
-	defer ns.Close()
 	rec, err := netcfg.Setup(netdevs(m.cfg), m.netOptions(ns))
 	if err != nil {
+		ns.Close()
 		return fmt.Errorf("network: %w", err)
+	}
+	if old, ok := heldNS.Swap(m, ns); ok {
+		unix.Close(int(old.(netns.NsHandle)))
 	}
 	m.net = rec
 	m.rec.Net = mustJSON(rec)
@@ -70,17 +85,16 @@ func (m *monitor) setupNetwork() error {
 	return nil
 }
 
-// teardownNetwork removes the host side of the network devices.
+// teardownNetwork removes the host side of the network devices and gives
+// phys devices back, then lets the namespace go.
 func (m *monitor) teardownNetwork() {
+	ns := netns.None()
+	if h, ok := heldNS.LoadAndDelete(m); ok {
+		ns = h.(netns.NsHandle)
+		defer unix.Close(int(ns))
+	}
 	if m.net == nil {
 		return
-	}
-	ns := netns.None()
-	if m.initPID > 0 {
-		if h, err := netcfg.OpenNS(m.initPID); err == nil {
-			ns = h
-			defer h.Close()
-		}
 	}
 	if err := netcfg.Teardown(m.net, m.netOptions(ns)); err != nil {
 		logf(LogError, "network teardown: %v", err)

@@ -442,6 +442,10 @@ func setupLower(host *netlink.Handle, d *Netdev, opt *Options) (string, error) {
 		l = &netlink.Vlan{LinkAttrs: la, VlanId: int(id)}
 	}
 	if err := host.LinkAdd(l); err != nil {
+		if pm := parent.Attrs().MTU; errors.Is(err, unix.EINVAL) && la.MTU > pm {
+			// The kernel only says EINVAL: name the likely cause.
+			return "", fmt.Errorf("create %s interface %q: mtu %d is larger than the mtu %d of its parent %q: %w", d.typ(), la.Name, la.MTU, pm, d.Link, err)
+		}
 		return "", linkAddErr(d.typ(), la.Name, err)
 	}
 	return la.Name, nil
