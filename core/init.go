@@ -119,6 +119,11 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 	if err := applyPrlimits(cfg.Prlimit); err != nil {
 		return err
 	}
+	// lxc.seccomp.profile is a host path: read it before pivot_root.
+	seccomp, scErr := LoadSeccomp(cfg)
+	if scErr != nil {
+		return scErr
+	}
 	// lxc-execute re-executes our sealed binary as the reaper once the
 	// container is set up (see execReaper); both files are opened while
 	// the host's /proc is still reachable.
@@ -192,6 +197,10 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 		if wd, err := os.Getwd(); err != nil || !strings.HasPrefix(wd, "/") {
 			return fmt.Errorf("lxc.init.cwd %q is outside the container", cfg.InitCwd)
 		}
+	}
+	// seccomp (lxc.seccomp.*): loaded while init still has CAP_SYS_ADMIN.
+	if err := applySeccomp(seccomp); err != nil {
+		return err
 	}
 	if err := dropCapabilities(cfg); err != nil {
 		return err
