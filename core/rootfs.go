@@ -80,8 +80,8 @@ func RootfsMountPoint(c *Config) string {
 //  3. autodev (lxc.autodev, default on with a rootfs): a tmpfs on /dev
 //     (size=lxc.autodev.tmpfs.size or 500000, mode=755).
 //  4. lxc.mount.auto: proc[:mixed|:rw], sys[:mixed|:ro|:rw], with OCI-style
-//     masks (/proc/kcore, /proc/keys, ..., /sys/firmware); cgroup tokens
-//     are accepted and left to the cgroup setup.
+//     masks (/proc/kcore, /proc/keys, ..., /sys/firmware); then the cgroup
+//     tokens on /sys/fs/cgroup (see cgroupmount.go).
 //  5. lxc.mount.fstab then lxc.mount.entry lines, then hook "mount".
 //  6. autodev nodes (full null random tty urandom zero), symlinks (fd stdin
 //     stdout stderr), /dev/shm, /dev/mqueue, then hook "autodev".
@@ -148,6 +148,9 @@ func PrepareRootfs(s *RootfsSetup) (ttyMasters []*os.File, err error) {
 		}
 	}
 	if err := c.mountAuto(); err != nil {
+		return nil, err
+	}
+	if err := c.mountCgroupAuto(); err != nil {
 		return nil, err
 	}
 	if err := c.mountEntries(); err != nil {
