@@ -92,6 +92,9 @@ func runMonitorApplet(c *cli.Context) error {
 				}
 				if ev.Exit != nil {
 					out["exit"] = *ev.Exit
+					if ev.Signal != 0 {
+						out["signal"] = ev.Signal
+					}
 				} else {
 					out["state"] = ev.State
 				}

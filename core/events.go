@@ -36,6 +36,9 @@ type Event struct {
 	State   string `json:"state,omitempty"`
 	// Exit is the init's exit status ("exited with status [N]").
 	Exit *int `json:"exit,omitempty"`
+	// Signal is the signal that killed the init, if one did (then Exit
+	// is 0, as LXC reports it).
+	Signal int `json:"signal,omitempty"`
 }
 
 // publishEvent appends ev to the event log of lxcpath.

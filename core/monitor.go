@@ -173,11 +173,16 @@ func (m *monitor) run() (int, error) {
 		m.reboot = false
 		m.lastExit = status
 		m.mu.Unlock()
-		code := status
+		// LXC publishes WEXITSTATUS of the init: 0 when a signal killed
+		// it (lxc-stop -k prints "exited with status [0]"). The signal
+		// itself rides along for --format=json.
+		code, sig := 0, 0
 		if ws.Exited() {
 			code = ws.ExitStatus()
+		} else if ws.Signaled() {
+			sig = int(ws.Signal())
 		}
-		_ = publishEvent(m.st.Path, Event{Name: m.name, Exit: &code})
+		_ = publishEvent(m.st.Path, Event{Name: m.name, Exit: &code, Signal: sig})
 		m.setState(STOPPING)
 		m.teardown(reboot)
 		m.setState(STOPPED)
