@@ -62,6 +62,13 @@ func (m *monitor) idmapInto(cmd *exec.Cmd) error {
 			return err
 		}
 	}
+	// init reads the seccomp profile before pivot_root, already as the
+	// container's root.
+	if p := m.cfg.SeccompProfile; p != "" {
+		if err := checkReachable(filepath.Dir(p), rootUID, rootGID); err != nil {
+			return fmt.Errorf("lxc.seccomp.profile: %w", err)
+		}
+	}
 	cmd.SysProcAttr.UidMappings = uids
 	cmd.SysProcAttr.GidMappings = gids
 	cmd.SysProcAttr.GidMappingsEnableSetgroups = true
@@ -135,7 +142,7 @@ func checkReachable(path string, uid, gid int) error {
 	for p := abs; ; p = filepath.Dir(p) {
 		var st unix.Stat_t
 		if err := unix.Stat(p, &st); err != nil {
-			return fmt.Errorf("lxc.idmap: rootfs %q: %w", path, err)
+			return fmt.Errorf("lxc.idmap: %q: %w", path, err)
 		}
 		var bit uint32 = 0o001
 		switch {
@@ -145,7 +152,7 @@ func checkReachable(path string, uid, gid int) error {
 			bit = 0o010
 		}
 		if st.Mode&bit == 0 && !hasACL(p) {
-			return fmt.Errorf("lxc.idmap: the container's root (host uid %d) cannot reach the rootfs %q: %q is not searchable by it; grant it x access (chmod o+x %q) or add an ACL", uid, path, p, p)
+			return fmt.Errorf("lxc.idmap: the container's root (host uid %d) cannot reach %q: %q is not searchable by it; grant it x access (chmod o+x %q) or add an ACL", uid, path, p, p)
 		}
 		if p == "/" {
 			return nil
