@@ -28,7 +28,9 @@ func runCgroup(c *cli.Context) error {
 	}
 	args := c.Args().Slice()
 	if len(args) == 0 {
-		return exit(1, "%s: missing state object\nlxc-cgroup: could not parse command line", o.Name)
+		// LXC's "Missing state object" goes to the log, which is not set
+		// up yet when arguments are checked: only this line is printed.
+		return exit(1, "could not parse command line")
 	}
 	key := args[0]
 	if s := core.ContainerStatus(st, o.Name); s.State == core.STOPPED {
