@@ -261,7 +261,7 @@ func rewriteCloneConfig(cfg *Config, st *Store, name string, dst *Store, o Clone
 		if !isKey {
 			continue
 		}
-		v = unquote(strings.TrimSpace(v))
+		v = lineValue(v)
 		nv := v
 		switch {
 		case !o.KeepMAC && strings.HasPrefix(k, "lxc.net.") && strings.HasSuffix(k, ".hwaddr"):
@@ -480,7 +480,7 @@ func Rename(st *Store, name, newPath, newName string) error {
 		if !isKey || !(k == "lxc.log.file" || k == "lxc.console.logfile" || k == "lxc.mount.fstab" || strings.HasPrefix(k, "lxc.hook.")) {
 			continue
 		}
-		v = unquote(strings.TrimSpace(v))
+		v = lineValue(v)
 		if nv := movePath(v, oldDir, newDir); nv != v {
 			cfg.lines[i] = k + " = " + quoteValue(nv)
 		}
@@ -757,4 +757,12 @@ func ephemeralMountEntry(dir string, i int, spec string) (string, []string, erro
 			[]string{up, work}, nil
 	}
 	return "", nil, fmt.Errorf("invalid mount %q: unknown type %q", spec, typ)
+}
+
+// lineValue is the value of a config line from the "= value" rest that
+// splitConfigLine returns.
+func lineValue(rest string) string {
+	rest = strings.TrimLeft(rest, " \t")
+	rest = strings.TrimPrefix(rest, "=")
+	return unquote(strings.TrimSpace(rest))
 }
