@@ -624,10 +624,13 @@ func TestNetShare(t *testing.T) {
 	// By pid, and a stopped target is an error.
 	c := uniqueName("nsc")
 	n.createBusybox(c, "lxc.net.0.type = empty")
-	r := n.lxc("execute", "-n", c, "--share-net", fmt.Sprint(pid), "--", "/bin/cat", "/proc/net/dev")
-	if r.RC != 0 || !strings.Contains(r.Stdout, "eth0:") {
-		t.Errorf("execute --share-net PID: %v", r)
+	n.must("start", "-n", c, "--share-net", fmt.Sprint(pid), "--", "/bin/sleep", "1000")
+	la, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid))
+	lc, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", n.record(c).InitPID))
+	if la == "" || la != lc {
+		t.Errorf("--share-net PID: net namespace %q, want %q", lc, la)
 	}
+	n.must("stop", "-n", c, "-k")
 	n.must("stop", "-n", b, "-k")
 	n.must("stop", "-n", a, "-k")
 	if r := n.lxc("start", "-n", b, "--share-net", a, "--", "/bin/sleep", "1000"); r.RC == 0 || !strings.Contains(r.Stderr, "not running") {
