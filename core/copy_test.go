@@ -251,7 +251,6 @@ func TestAutostartSelect(t *testing.T) {
 	}
 }
 
-
 func TestParseUnshareNamespaces(t *testing.T) {
 	for _, tc := range []struct {
 		in   []string
