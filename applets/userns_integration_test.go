@@ -160,3 +160,34 @@ func TestUsernsSeccomp(t *testing.T) {
 		t.Fatalf("mkdir under the profile: %v", r)
 	}
 }
+
+// TestUsernsexec: lxc-usernsexec as root, side by side with LXC's
+// behaviour for the forms that do not need /etc/subuid.
+func TestUsernsexec(t *testing.T) {
+	requireRoot(t)
+	e := newEnv(t)
+	r := e.runLXC("", "usernsexec", "-m", "b:0:100000:65536", "--", "/bin/sh", "-c", "id -u; id -g; cat /proc/self/uid_map; exit 7")
+	if r.RC != 7 || !strings.HasPrefix(r.Stdout, "0\n0\n") || !strings.Contains(r.Stdout, "100000") {
+		t.Fatalf("usernsexec -m b:0:100000:65536: %v", r)
+	}
+	r = e.runLXC("", "usernsexec", "-m", "u:0:100000:1", "-m", "g:0:100000:1", "-s", "--", "/bin/cat", "/proc/self/uid_map")
+	if r.RC != 0 || len(strings.Fields(r.Stdout)) != 6 || strings.Fields(r.Stdout)[3] != "1" {
+		t.Fatalf("usernsexec -s: %v", r)
+	}
+	if r := e.runLXC("", "usernsexec", "-h"); r.RC != 0 || r.Stdout != "" || r.Stderr != "" {
+		t.Fatalf("usernsexec -h: %v", r)
+	}
+	if r := e.runLXC("", "usernsexec", "-x"); r.RC != 1 || r.Stderr != "lxc-usernsexec: invalid option -- 'x'\n" {
+		t.Fatalf("usernsexec -x: %v", r)
+	}
+	if r := e.runLXC("", "usernsexec", "-m", "q:1:2:3"); r.RC != 1 {
+		t.Fatalf("usernsexec with a bad map: %v", r)
+	}
+	b, _ := os.ReadFile("/etc/subuid")
+	if !strings.Contains("\n"+string(b), "\nroot:") {
+		r := e.runLXC("", "usernsexec", "--", "/bin/true")
+		if r.RC != 1 || r.Stderr != "Failed to find subuid or subgid allocation\n" {
+			t.Fatalf("usernsexec without a subuid allocation: %v", r)
+		}
+	}
+}
