@@ -1,10 +1,12 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -423,6 +425,14 @@ func (m *monitor) serveConsole() {
 				_, _ = w.Write(buf[:n])
 			}
 			h.broadcast(buf[:n])
+		}
+		if errors.Is(err, unix.EIO) && m.console == master {
+			// No process holds the slave right now (init closed the
+			// fd it was given and has not opened /dev/console yet,
+			// or a getty is respawning): the console lives on until
+			// teardown closes the master.
+			time.Sleep(20 * time.Millisecond)
+			continue
 		}
 		if err != nil {
 			return
