@@ -35,10 +35,6 @@ type InitSpec struct {
 	Env []string `json:"env"`
 	// HasConsole: fd 4 is the slave of the console pty.
 	HasConsole bool `json:"has_console"`
-	// NullStdio: the command's fds 0-2 are /dev/null, not the console
-	// (lxc-start -d, as LXC: the console stays reachable as
-	// /dev/console and through lxc-console).
-	NullStdio bool `json:"null_stdio"`
 	// CgroupNS: unshare a cgroup namespace once attached to the payload.
 	CgroupNS bool `json:"cgroup_ns"`
 	// UID and GID override lxc.init.uid/gid (lxc-execute -u/-g); -1 unset.
@@ -46,8 +42,6 @@ type InitSpec struct {
 	GID int `json:"gid"`
 	// HookEnv is the environment hooks run with.
 	HookEnv []string `json:"hook_env"`
-	// Shares are namespaces of other processes to join (share.go).
-	Shares []SharedNS `json:"shares,omitempty"`
 }
 
 // HiddenEntry is called from package main's init() with os.Args. When the
@@ -95,15 +89,12 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 	if cfg == nil {
 		return errors.New("no config in init spec")
 	}
-	if err := joinShared(spec.Shares); err != nil {
-		return err
-	}
 	if spec.CgroupNS {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return fmt.Errorf("unsharing cgroup namespace: %w", err)
 		}
 	}
-	if cfg.UTSName != "" && !hasString(cfg.NamespaceKeep, "uts") && !sharesNS(spec.Shares, "uts") {
+	if cfg.UTSName != "" && !hasString(cfg.NamespaceKeep, "uts") {
 		if err := unix.Sethostname([]byte(cfg.UTSName)); err != nil {
 			return fmt.Errorf("setting hostname to %q: %w", cfg.UTSName, err)
 		}
@@ -187,9 +178,7 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 
 	// Stdio of the command: the console for lxc-start, the caller's
 	// for lxc-execute (inherited as fds 0-2).
-	// Without a usable /dev/null in the rootfs the console stays.
-	nulled := !spec.Execute && spec.NullStdio && stdioToDevNull() == nil
-	if !spec.Execute && !nulled && console != nil {
+	if !spec.Execute && console != nil {
 		if _, err := unix.Setsid(); err == nil {
 			_ = unix.IoctlSetInt(int(console.Fd()), unix.TIOCSCTTY, 0)
 		}
@@ -597,30 +586,3 @@ func hasString(list []string, s string) bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// stdioToDevNull points fds 0-2 at the container's /dev/null, checked to
-// be the null device (the rootfs is the container's: never block on a
-// planted FIFO or follow a symlink).
-func stdioToDevNull() error {
-	fd, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
-	if err != nil {
-		return fmt.Errorf("opening /dev/null: %w", err)
-	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return err
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(uint64(st.Rdev)) != 1 || unix.Minor(uint64(st.Rdev)) != 3 {
-		return errors.New("/dev/null is not the null device")
-	}
-	if err := unix.SetNonblock(fd, false); err != nil {
-		return err
-	}
-	for i := 0; i < 3; i++ {
-		if err := unix.Dup2(fd, i); err != nil {
-			return err
-		}
-	}
-	return nil
-}

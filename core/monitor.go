@@ -325,10 +325,6 @@ func (m *monitor) startOnce() error {
 	}
 	defer parent.Close()
 	flags, cgns := m.cloneFlags()
-	shares, err := ResolveShares(m.st, m.cfg, m.o.Share)
-	if err != nil {
-		return err
-	}
 	cmd := &exec.Cmd{
 		Path:       fmt.Sprintf("/proc/self/fd/%d", m.self.Fd()),
 		Args:       []string{"lxc", "init"},
@@ -383,8 +379,8 @@ func (m *monitor) startOnce() error {
 	}
 	spec := &InitSpec{
 		Name: m.name, LXCPath: m.st.Path, ConfigFile: m.o.ConfigFile, Config: m.cfg,
-		Execute: m.o.Execute, Cmd: m.o.Cmd, Env: m.initEnv(), HasConsole: consoleSlave != nil, NullStdio: m.o.Daemon,
-		CgroupNS: cgns, UID: m.o.UID, GID: m.o.GID, HookEnv: m.hookEnv(), Shares: shares,
+		Execute: m.o.Execute, Cmd: m.o.Cmd, Env: m.initEnv(), HasConsole: consoleSlave != nil,
+		CgroupNS: cgns, UID: m.o.UID, GID: m.o.GID, HookEnv: m.hookEnv(),
 	}
 	if err := sendMsg(parent, &syncMsg{Type: "spec", Spec: spec}); err != nil {
 		return fmt.Errorf("sending the config to init: %w", err)
