@@ -245,3 +245,27 @@ func ShiftRootfs(dir string, maps []IDMap) error {
 		return nil
 	})
 }
+
+// IdmappedRootfs returns a detached, recursive clone of the mount tree at
+// dir whose ids are mapped through the user namespace usernsFd
+// (open_tree(OPEN_TREE_CLONE) + mount_setattr(MOUNT_ATTR_IDMAP)): a file
+// owned by 0 on disk belongs to the container's root, with no chown of
+// the rootfs (lxc.rootfs.options = idmap=container). It fails with
+// EINVAL when the kernel or the filesystem does not support idmapped
+// mounts; callers fall back to a shifted rootfs (ShiftRootfs). The
+// monitor must create it (CAP_SYS_ADMIN in the initial namespace) once
+// the init's user namespace exists, and the init attaches it with
+// move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) instead
+// of bind-mounting the rootfs path.
+func IdmappedRootfs(dir string, usernsFd int) (*os.File, error) {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, dir, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+	if err != nil {
+		return nil, fmt.Errorf("idmapped rootfs: open_tree %q: %w", dir, err)
+	}
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(usernsFd)}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("idmapped rootfs: mount_setattr %q: %w", dir, err)
+	}
+	return os.NewFile(uintptr(fd), dir), nil
+}

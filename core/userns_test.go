@@ -1,11 +1,16 @@
 package core
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 var testMaps = []IDMap{
@@ -109,5 +114,46 @@ func TestCheckReachable(t *testing.T) {
 	os.Chown(filepath.Join(dir, "a"), 100000, 0)
 	if err := checkReachable(sub, 100000, 100000); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestIdmappedRootfs: through the idmapped clone, a file owned by host
+// root belongs to the namespace's root (100000 on the host).
+func TestIdmappedRootfs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A process that holds a user namespace with the test maps.
+	cmd := exec.Command("/bin/sleep", "30")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUSER,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 100000, Size: 65536}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 200000, Size: 65536}}}
+	if err := cmd.Start(); err != nil {
+		t.Skipf("cannot create a user namespace: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	ns, err := os.Open("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/ns/user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	mnt, err := IdmappedRootfs(dir, int(ns.Fd()))
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS) {
+		t.Skipf("idmapped mounts unsupported here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mnt.Close()
+	var st unix.Stat_t
+	if err := unix.Fstatat(int(mnt.Fd()), "f", &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != 100000 || st.Gid != 200000 {
+		t.Fatalf("through the idmapped mount f is %d:%d, want 100000:200000", st.Uid, st.Gid)
 	}
 }
