@@ -98,9 +98,13 @@ func TestSeedExecuteStart(t *testing.T) {
 		t.Fatalf("state %q", s)
 	}
 	e.must("stop", "-n", foo)
-	// lxc-start -n foo -f config /bin/sh: as LXC, a daemonized init's
-	// stdio is /dev/null, so the shell ends, and with it the container.
+	// lxc-start -n foo -f config /bin/sh. LXC gives a daemonized init
+	// /dev/null as stdio, so the shell ends at once; ours keeps the
+	// console on the init's stdio (busybox's console shell needs it, see
+	// the report), so the shell waits on the console: stop it.
 	e.must("start", "-n", vol, "-f", conf, "/bin/sh")
+	time.Sleep(300 * time.Millisecond)
+	e.lxc("stop", "-n", vol, "-k")
 	waitFor(t, 10*time.Second, "volatile dir removal", func() bool {
 		_, err := os.Stat(filepath.Join(e.P, vol))
 		return os.IsNotExist(err)
