@@ -94,12 +94,19 @@ func infoAction(c *cli.Context, filters int) error {
 	p.w = &b
 	defer func() { io.WriteString(ctxOut, b.String()) }()
 
-	if !state && !pid && !ips && !stats && len(keys) == 0 {
+	all := !state && !pid && !ips && !stats && len(keys) == 0
+	if all {
 		state, pid, ips, stats = true, true, true, true
 		p.msg("Name:", name)
 	}
 	if state {
 		p.msg("State:", status.State.String())
+	}
+	// Beyond LXC: the init's exit status of the last run of a stopped
+	// container (LXC loses it). Only in the unfiltered output, and only
+	// once the container has run, so -s/-p/-H output stays LXC's.
+	if all && !running && status.LastExit >= 0 {
+		p.msg("Exit status:", fmt.Sprint(status.LastExit))
 	}
 	var ri *core.RuntimeInfo
 	if running && (ips || stats) {

@@ -161,7 +161,7 @@ func TestRootfsHostPath(t *testing.T) {
 		{"dir:/var/lib/lxc/c/rootfs", "/var/lib/lxc/c/rootfs", ""},
 		{"/srv/rootfs", "/srv/rootfs", ""},
 		{"/srv/a:b", "/srv/a:b", ""},
-		{"overlay:/a:/b", "", `storage backend "overlay" is not supported`},
+		{"overlay:/a:/b", "/rootfs", ""},
 		{"btrfs:/x", "", `storage backend "btrfs" is not supported`},
 		{"dir:relative", "", "must be an absolute path"},
 		{"relative", "", "must be an absolute path"},

@@ -101,6 +101,7 @@ func (s *Store) Destroy(name string, o DestroyOptions) error {
 			return fmt.Errorf("remove rootfs of %q: %w", name, err)
 		}
 	}
+	_ = UnlinkClone(s, name)
 	if err := RemoveTree(dir); err != nil {
 		return fmt.Errorf("destroying %s failed: %w", name, err)
 	}
