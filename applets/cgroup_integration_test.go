@@ -288,13 +288,22 @@ func TestCgroupNoLeftovers(t *testing.T) {
 		if e.must("info", "-n", name, "-sH").Stdout != "RUNNING\n" {
 			e.must("start", "-n", name)
 		}
+		if next == "stop" {
+			// A monitor killed while its container is frozen: v1 frozen
+			// tasks ignore SIGKILL until thawed.
+			e.must("freeze", "-n", name)
+		}
 		rec := e.record(name)
 		if rec.MonitorPID == 0 || len(payloadCgroups(name)) == 0 {
 			t.Fatalf("no monitor or cgroups recorded: %+v %v", rec, payloadCgroups(name))
 		}
 		killRecorded(rec.MonitorPID, rec.MonitorStart)
 		waitFor(t, 10*time.Second, "the monitor to die", func() bool { return startTime(rec.MonitorPID) != rec.MonitorStart })
+		began := time.Now()
 		r := e.lxc(next, "-n", name)
+		if d := time.Since(began); d > 15*time.Second {
+			t.Errorf("%s after a SIGKILLed monitor took %s", next, d)
+		}
 		switch next {
 		case "start":
 			if r.RC != 0 || e.must("info", "-n", name, "-sH").Stdout != "RUNNING\n" {
@@ -311,6 +320,28 @@ func TestCgroupNoLeftovers(t *testing.T) {
 		}
 		noCgroupsLeft(t, name, "after a SIGKILLed monitor and "+next)
 	}
+}
+
+// TestCgroupSameNameOtherLXCPath: two containers of one name in two
+// lxcpaths would share lxc.payload.NAME; the second start is refused and
+// neither its failure nor its destroy harms the running first one.
+func TestCgroupSameNameOtherLXCPath(t *testing.T) {
+	requireRoot(t)
+	e1, e2 := newEnv(t), newEnv(t)
+	name := uniqueName("cgs")
+	e1.createBusybox(name)
+	e2.createBusybox(name)
+	e1.must("start", "-n", name)
+	r := e2.lxc("start", "-n", name)
+	if r.RC != 1 || !strings.Contains(r.Stderr, "in use") {
+		t.Errorf("second start: %v", r)
+	}
+	e2.must("destroy", "-n", name)
+	if r := e1.must("info", "-n", name, "-sH"); r.Stdout != "RUNNING\n" {
+		t.Fatalf("first container after the second's start and destroy: %v", r)
+	}
+	e1.must("stop", "-n", name, "-k")
+	noCgroupsLeft(t, name, "after stop")
 }
 
 // TestCgroupTopBatch: lxc-top -b prints LXC's CSV header and one line per

@@ -147,6 +147,7 @@ func (b *base) Create() (err error) {
 		}
 	}()
 	self := os.Getpid()
+	b.killPayloads()
 	for _, p := range b.places {
 		// A stale monitor cgroup holding us (a reboot in the same
 		// monitor) is reused; anything else stale is emptied and removed.
@@ -649,6 +650,9 @@ func (b *base) Destroy(kill bool) error {
 			}
 		}
 	}
+	if kill {
+		b.killPayloads()
+	}
 	for _, p := range b.places {
 		if err := removeTree(p.PayloadDir(), kill); err != nil {
 			errs = append(errs, err)
@@ -658,6 +662,32 @@ func (b *base) Destroy(kill bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// killPayloads sends SIGKILL to every process of the payload in every
+// hierarchy, then thaws the payload everywhere. The order matters: a task
+// frozen by the v1 freezer does not act on SIGKILL until it is thawed, and
+// removeTree waits per hierarchy, so a frozen payload (a monitor killed
+// while the container was frozen) must be thawed before any waiting; the
+// kill comes first so that thawed tasks die before running user code.
+func (b *base) killPayloads() {
+	for _, p := range b.places {
+		_ = killTree(p.PayloadDir())
+	}
+	for _, p := range b.places {
+		thawDir(p.PayloadDir())
+	}
+}
+
+// thawDir unfreezes cgroup dir where it has a freezer (v1 freezer.state,
+// v2 cgroup.freeze); a missing cgroup or freezer is not an error.
+func thawDir(dir string) {
+	if _, err := os.Stat(filepath.Join(dir, "freezer.state")); err == nil {
+		_ = writeFile(filepath.Join(dir, "freezer.state"), Thawed)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cgroup.freeze")); err == nil {
+		_ = writeFile(filepath.Join(dir, "cgroup.freeze"), "0")
+	}
 }
 
 // pollUntil calls f with sleeps growing from 1ms to 10ms until it returns

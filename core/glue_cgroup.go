@@ -3,7 +3,10 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +40,15 @@ func (m *monitor) setupCgroups() error {
 	if err != nil {
 		return fmt.Errorf("cgroups: %w", err)
 	}
+	// Our own leftovers were removed by cleanupStale from the record;
+	// a payload that still holds processes belongs to someone else, such
+	// as a container of the same name in another lxcpath. Create would
+	// kill them as stale, so refuse instead.
+	for _, p := range mgr.Placements() {
+		if pid := firstPid(p.PayloadDir()); pid > 0 {
+			return fmt.Errorf("cgroup %q is in use by process %d (a container of the same name in another lxcpath?)", p.PayloadDir(), pid)
+		}
+	}
 	m.rec.Cgroups = mustJSON(cc)
 	m.saveRecord()
 	if err := mgr.Create(); err != nil {
@@ -47,6 +59,24 @@ func (m *monitor) setupCgroups() error {
 		return fmt.Errorf("moving the monitor into its cgroup: %w", err)
 	}
 	return nil
+}
+
+// firstPid returns a process found in cgroup dir or below it, 0 if none
+// (or the cgroup does not exist).
+func firstPid(dir string) int {
+	pid := 0
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || pid > 0 {
+			return nil
+		}
+		b, _ := os.ReadFile(filepath.Join(p, "cgroup.procs"))
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			pid, _ = strconv.Atoi(f[0])
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return pid
 }
 
 // attachCgroups puts the init into the payload and applies the limits.
@@ -95,15 +125,34 @@ func staleCgroups(st *Store, name string, r *stateRecord) {
 	if err := json.Unmarshal(r.Cgroups, &cc); err != nil {
 		return
 	}
-	if mgr, err := cgroupfs.New(cc); err == nil {
-		_ = mgr.Destroy(true)
+	mgr, err := cgroupfs.New(cc)
+	if err != nil {
+		return
+	}
+	// Kill what is inside only while the recorded init still lives (the
+	// monitor died, its container did not) or nothing lives there: once
+	// the init is gone, processes in a cgroup of that name belong to a
+	// container of the same name in another lxcpath, started meanwhile.
+	kill := true
+	if r.InitPID > 0 && procStartTime(r.InitPID) != r.InitStart {
+		for _, p := range mgr.Placements() {
+			if firstPid(p.PayloadDir()) > 0 {
+				kill = false
+			}
+		}
+	}
+	if err := mgr.Destroy(kill); err != nil {
+		logf(LogWarn, "removing stale cgroups of %q: %v", name, err)
 	}
 }
 
-// DestroyCgroups removes any cgroup of a stopped container (lxc-destroy).
+// DestroyCgroups removes any empty cgroup left of a stopped container
+// (lxc-destroy). Processes are not killed: a crashed monitor's container
+// was already handled from its record (CleanupStale), so whatever still
+// runs in a cgroup of that name is another container's.
 func DestroyCgroups(st *Store, name string, cfg *Config) {
 	if mgr, err := cgroupfs.New(cgroupConfig(name, cfg)); err == nil {
-		_ = mgr.Destroy(true)
+		_ = mgr.Destroy(false)
 	}
 }
 
