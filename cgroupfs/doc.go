@@ -16,7 +16,9 @@
 // Host.NewManager returns the v2 implementation on a unified host and the
 // v1 implementation otherwise. The v1 Manager also uses the unified mount of
 // a hybrid host: processes are attached there too, lxc.cgroup2.* settings are
-// written there and lxc.cgroup2.devices.* rules become a device eBPF program
+// written there (a file the unified hierarchy lacks, such as memory.max when
+// memory is a v1 controller, is skipped with a warning: LXC ignores cgroup2
+// limits on such hosts) and lxc.cgroup2.devices.* rules become a device eBPF program
 // attached there; freeze falls back to cgroup.freeze and kill uses
 // cgroup.kill there when present.
 //
@@ -36,7 +38,11 @@
 // after a crash can Destroy what a dead monitor left. A cgroup of the same
 // name found at Create is a leftover of a crashed monitor (the container
 // lock rules out a live one): it is emptied and removed, never worked around
-// with a "-1" suffix as LXC does.
+// with a "-1" suffix as LXC does. Containers of the same name in two
+// lxcpaths share these names, so a caller must not Create over a payload
+// that still holds processes it cannot account for (core refuses to start
+// then). Destroy(true) kills, thaws and waits; a frozen v1 payload is
+// thawed first, since frozen tasks act on SIGKILL only once thawed.
 //
 // The caller gives the container its cgroup namespace: after Attach, the
 // container's init unshares CLONE_NEWCGROUP, which roots the namespace at
