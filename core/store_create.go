@@ -223,7 +223,24 @@ func (s *Store) Create(name string, o CreateOptions) (err error) {
 	hdr.WriteString("\n# For additional config options, please look at lxc.container.conf(5)\n")
 	fmt.Fprintf(&hdr, "\n# Uncomment the following line to support nesting containers:\n#lxc.include = %s\n# (Be aware this has security implications)\n\n", NestingConf)
 	hdr.Write(body)
-	return storeWriteFile(cfgPath, hdr.Bytes(), 0o640)
+	if err := storeWriteFile(cfgPath, hdr.Bytes(), 0o640); err != nil {
+		return err
+	}
+	return shiftForIDMap(cfgPath, dir, rootfs)
+}
+
+// shiftForIDMap gives the rootfs of a container with lxc.idmap to its
+// mapped ids (the one-time shift LXC users do with lxc-usernsexec), and
+// lets the mapped root reach the container directory (search only).
+func shiftForIDMap(cfgPath, dir, rootfs string) error {
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil || len(cfg.IDMap) == 0 {
+		return err
+	}
+	if err := ShiftRootfs(rootfs, cfg.IDMap); err != nil {
+		return fmt.Errorf("shifting the rootfs to the lxc.idmap ids: %w", err)
+	}
+	return os.Chmod(dir, 0o771)
 }
 
 // unexpandedLines returns the lines of an initial config the way LXC keeps
