@@ -111,8 +111,8 @@ func (m *monitor) teardownCgroups() {
 
 // thawForKill unfreezes the payload so that a kill reaches frozen tasks.
 func (m *monitor) thawForKill() {
-	if m.cg != nil {
-		_ = m.cg.Thaw()
+	if cg := m.cg; cg != nil {
+		_ = cg.Thaw()
 	}
 }
 
@@ -168,7 +168,9 @@ func (m *monitor) cgroupCommand(r *Request) (*Response, bool) {
 	if r.Cmd != "freeze" && r.Cmd != "unfreeze" && r.Cmd != "cgroup_get" && r.Cmd != "cgroup_set" {
 		return nil, false
 	}
-	if m.cg == nil {
+	// One read of m.cg: teardown clears it concurrently at stop.
+	cg := m.cg
+	if cg == nil {
 		return &Response{Error: "the container has no cgroups"}, true
 	}
 	if r.Cmd == "freeze" || r.Cmd == "unfreeze" {
@@ -193,8 +195,8 @@ func (m *monitor) cgroupCommand(r *Request) (*Response, bool) {
 		if r.Timeout > 0 {
 			t = time.Duration(r.Timeout) * time.Second
 		}
-		if err := m.cg.Freeze(t); err != nil {
-			_ = m.cg.Thaw()
+		if err := cg.Freeze(t); err != nil {
+			_ = cg.Thaw()
 			m.setState(RUNNING)
 			return &Response{Error: err.Error()}, true
 		}
@@ -202,32 +204,32 @@ func (m *monitor) cgroupCommand(r *Request) (*Response, bool) {
 		// freezing client, once from the monitor); lxc-monitor users see
 		// FREEZING, FROZEN, FROZEN and we publish the same sequence.
 		m.setState(FROZEN)
-		if m.cg.Version() == 1 {
+		if cg.Version() == 1 {
 			m.setState(FROZEN)
 		}
 		return &Response{State: "FROZEN"}, true
 	case "unfreeze":
 		st := m.getState()
-		if err := m.cg.Thaw(); err != nil {
+		if err := cg.Thaw(); err != nil {
 			return &Response{Error: err.Error()}, true
 		}
 		if st == FROZEN || st == FREEZING {
 			// v1: THAWED, THAWED, RUNNING as LXC 5.0 reports it.
 			m.setState(THAWED)
-			if m.cg.Version() == 1 {
+			if cg.Version() == 1 {
 				m.setState(THAWED)
 			}
 			m.setState(RUNNING)
 		}
 		return &Response{State: "RUNNING"}, true
 	case "cgroup_get":
-		v, err := m.cg.Get(r.Key)
+		v, err := cg.Get(r.Key)
 		if err != nil {
 			return &Response{Error: err.Error()}, true
 		}
 		return &Response{Value: v}, true
 	default:
-		if err := m.cg.Set(r.Key, r.Value); err != nil {
+		if err := cg.Set(r.Key, r.Value); err != nil {
 			return &Response{Error: err.Error()}, true
 		}
 		return &Response{}, true
@@ -236,10 +238,11 @@ func (m *monitor) cgroupCommand(r *Request) (*Response, bool) {
 
 // cgroupStats fills the statistics of lxc-info.
 func (m *monitor) cgroupStats(ri *RuntimeInfo) {
-	if m.cg == nil {
+	cg := m.cg
+	if cg == nil {
 		return
 	}
-	s := m.cg.Stats()
+	s := cg.Stats()
 	conv := func(x cgroupfs.Stat) Stat { return Stat{Value: x.Value, OK: x.OK} }
 	ri.CPU, ri.CPUUser, ri.CPUSys = conv(s.CPUNanos), conv(s.CPUUser), conv(s.CPUSystem)
 	ri.BlkIO, ri.BlkIOOps = conv(s.BlkioBytes), conv(s.BlkioIOPS)
