@@ -42,6 +42,8 @@ type InitSpec struct {
 	GID int `json:"gid"`
 	// HookEnv is the environment hooks run with.
 	HookEnv []string `json:"hook_env"`
+	// Shares are namespaces of other processes to join (share.go).
+	Shares []SharedNS `json:"shares,omitempty"`
 }
 
 // HiddenEntry is called from package main's init() with os.Args. When the
@@ -89,12 +91,15 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 	if cfg == nil {
 		return errors.New("no config in init spec")
 	}
+	if err := joinShared(spec.Shares); err != nil {
+		return err
+	}
 	if spec.CgroupNS {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return fmt.Errorf("unsharing cgroup namespace: %w", err)
 		}
 	}
-	if cfg.UTSName != "" && !hasString(cfg.NamespaceKeep, "uts") {
+	if cfg.UTSName != "" && !hasString(cfg.NamespaceKeep, "uts") && !sharesNS(spec.Shares, "uts") {
 		if err := unix.Sethostname([]byte(cfg.UTSName)); err != nil {
 			return fmt.Errorf("setting hostname to %q: %w", cfg.UTSName, err)
 		}

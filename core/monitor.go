@@ -188,6 +188,9 @@ func (m *monitor) run() (int, error) {
 		m.setState(STOPPED)
 		if !reboot {
 			m.finish(status)
+			if err := DestroyEphemeral(m.st, m.name); err != nil {
+				logf(LogError, "%v", err)
+			}
 			return status, nil
 		}
 	}
@@ -325,6 +328,10 @@ func (m *monitor) startOnce() error {
 	}
 	defer parent.Close()
 	flags, cgns := m.cloneFlags()
+	shares, err := ResolveShares(m.st, m.cfg, m.o.Share)
+	if err != nil {
+		return err
+	}
 	cmd := &exec.Cmd{
 		Path:       fmt.Sprintf("/proc/self/fd/%d", m.self.Fd()),
 		Args:       []string{"lxc", "init"},
@@ -380,7 +387,7 @@ func (m *monitor) startOnce() error {
 	spec := &InitSpec{
 		Name: m.name, LXCPath: m.st.Path, ConfigFile: m.o.ConfigFile, Config: m.cfg,
 		Execute: m.o.Execute, Cmd: m.o.Cmd, Env: m.initEnv(), HasConsole: consoleSlave != nil,
-		CgroupNS: cgns, UID: m.o.UID, GID: m.o.GID, HookEnv: m.hookEnv(),
+		CgroupNS: cgns, UID: m.o.UID, GID: m.o.GID, HookEnv: m.hookEnv(), Shares: shares,
 	}
 	if err := sendMsg(parent, &syncMsg{Type: "spec", Spec: spec}); err != nil {
 		return fmt.Errorf("sending the config to init: %w", err)
@@ -517,6 +524,9 @@ func (m *monitor) abort(err error) {
 	m.teardown(false)
 	m.setState(STOPPED)
 	m.finish(-1)
+	if err := DestroyEphemeral(m.st, m.name); err != nil {
+		logf(LogError, "%v", err)
+	}
 }
 
 // teardown releases everything of one run of the container.
