@@ -32,6 +32,9 @@ type Applet struct {
 	// RCFileShort gives --rcfile the short form -f (lxc-start,
 	// lxc-execute).
 	RCFileShort bool
+	// Optional lists options whose argument is optional (by any of their
+	// names) with the value they take when it is absent.
+	Optional map[string]string
 	// Raw, when set, runs the tool on its raw arguments without the CLI
 	// parser, for tools whose getopt behaviour is their own (lxc-config).
 	Raw func(args []string, stdout, stderr io.Writer) int
@@ -130,7 +133,7 @@ func (a *Applet) run(argv []string, stdout, stderr io.Writer) int {
 			break
 		}
 	}
-	norm, err := normalize(argv, cmd.Flags, a.Permute)
+	norm, err := normalize(argv, cmd.Flags, a.Permute, a.Optional)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		return 1
@@ -147,6 +150,8 @@ func (a *Applet) run(argv []string, stdout, stderr io.Writer) int {
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
+		// -s "lxc.mount.entry=... bind,create=dir 0 0" is one value.
+		DisableSliceFlagSeparator: true,
 		ExitErrHandler:  func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return &usageError{err}

@@ -12,15 +12,27 @@ import (
 type flagKinds struct {
 	value map[string]bool // name -> takes a value
 	known map[string]bool
+	// optional maps every name of an option whose argument is optional
+	// (getopt's "::") to the value used when it is absent.
+	optional map[string]string
 }
 
-func kindsOf(flags []cli.Flag) flagKinds {
-	k := flagKinds{value: map[string]bool{}, known: map[string]bool{}}
+func kindsOf(flags []cli.Flag, optional map[string]string) flagKinds {
+	k := flagKinds{value: map[string]bool{}, known: map[string]bool{}, optional: map[string]string{}}
 	for _, f := range flags {
 		_, isBool := f.(*cli.BoolFlag)
+		def, opt := "", false
+		for _, n := range f.Names() {
+			if d, ok := optional[n]; ok {
+				def, opt = d, true
+			}
+		}
 		for _, n := range f.Names() {
 			k.known[n] = true
 			k.value[n] = !isBool
+			if opt {
+				k.optional[n] = def
+			}
 		}
 	}
 	for _, n := range []string{"h", "help", "?"} {
@@ -37,11 +49,13 @@ func kindsOf(flags []cli.Flag) flagKinds {
 //	-sHnfoo      -> -s -H -n foo
 //	--name=foo, --name foo, -n foo   unchanged
 //	--           ends the options; the rest is passed through after "--"
+//	-e, --opt    options with an optional argument (getopt "::") take it
+//	             only attached (-eCAP, --opt=VAL); alone they get a default
 //
 // With permute, options that follow positional arguments are moved before
 // them (GNU getopt's default), so "lxc-cgroup foo -n c" works.
-func normalize(argv []string, flags []cli.Flag, permute bool) ([]string, error) {
-	k := kindsOf(flags)
+func normalize(argv []string, flags []cli.Flag, permute bool, optional map[string]string) ([]string, error) {
+	k := kindsOf(flags, optional)
 	var opts, pos []string
 	for i := 0; i < len(argv); i++ {
 		a := argv[i]
@@ -55,6 +69,10 @@ func normalize(argv []string, flags []cli.Flag, permute bool) ([]string, error) 
 			name, _, hasVal := strings.Cut(a[2:], "=")
 			if !k.known[name] {
 				return nil, fmt.Errorf("unrecognized option '%s'", a)
+			}
+			if def, ok := k.optional[name]; ok && !hasVal {
+				opts = append(opts, "--"+name+"="+def)
+				continue
 			}
 			opts = append(opts, a)
 			if k.value[name] && !hasVal {
@@ -75,6 +93,14 @@ func normalize(argv []string, flags []cli.Flag, permute bool) ([]string, error) 
 					name = "h"
 				}
 				opts = append(opts, "-"+name)
+				if def, ok := k.optional[name]; ok {
+					if j+1 < len(a) {
+						opts = append(opts, a[j+1:])
+					} else {
+						opts = append(opts, def)
+					}
+					break
+				}
 				if k.value[name] {
 					if j+1 < len(a) {
 						opts = append(opts, a[j+1:])

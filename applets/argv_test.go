@@ -15,7 +15,9 @@ func TestNormalize(t *testing.T) {
 		&cli.BoolFlag{Name: "state", Aliases: []string{"s"}},
 		&cli.BoolFlag{Name: "no-humanize", Aliases: []string{"H"}},
 		&cli.StringFlag{Name: "timeout", Aliases: []string{"t"}},
+		&cli.StringFlag{Name: "elevated-privileges", Aliases: []string{"e"}},
 	}
+	optional := map[string]string{"elevated-privileges": "ALL"}
 	for _, tc := range []struct {
 		name    string
 		argv    []string
@@ -42,8 +44,13 @@ func TestNormalize(t *testing.T) {
 		{"unknown short", []string{"-z"}, true, nil, "invalid option -- 'z'"},
 		{"missing short value", []string{"-n"}, true, nil, "option requires an argument -- 'n'"},
 		{"missing long value", []string{"--name"}, true, nil, "option '--name' requires an argument"},
+		{"optional short alone", []string{"-e", "-n", "c"}, true, []string{"-e", "ALL", "-n", "c"}, ""},
+		{"optional short attached", []string{"-eCAP"}, true, []string{"-e", "CAP"}, ""},
+		{"optional short in cluster", []string{"-seCGROUP"}, true, []string{"-s", "-e", "CGROUP"}, ""},
+		{"optional long alone", []string{"--elevated-privileges", "x"}, true, []string{"--elevated-privileges=ALL", "--", "x"}, ""},
+		{"optional long with =", []string{"--elevated-privileges=LSM"}, true, []string{"--elevated-privileges=LSM"}, ""},
 	} {
-		got, err := normalize(tc.argv, flags, tc.permute)
+		got, err := normalize(tc.argv, flags, tc.permute, optional)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%s: err %v, want %q", tc.name, err, tc.err)

@@ -2,6 +2,7 @@ package applets
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -9,7 +10,7 @@ import (
 )
 
 func init() {
-	register(&Applet{Name: "attach", RCFileShort: true, Command: attachCommand})
+	register(&Applet{Name: "attach", RCFileShort: true, Optional: map[string]string{"e": "ALL"}, Command: attachCommand})
 }
 
 func attachCommand() *cli.Command {
@@ -21,7 +22,7 @@ func attachCommand() *cli.Command {
 			"NAME. Exit status: the command's; 127 when it cannot be executed; 128+N when killed by\n" +
 			"signal N. When a standard fd is a terminal, the command gets a new pty instead.",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "elevated-privileges", Aliases: []string{"e"}, Usage: "Use elevated privileges instead of those of the container (no capability drop, no cgroup)"},
+			&cli.StringFlag{Name: "elevated-privileges", Aliases: []string{"e"}, Usage: "Use elevated privileges instead of those of the container: -e[CAP|CGROUP|LSM] (all when none given)"},
 			&cli.StringFlag{Name: "arch", Aliases: []string{"a"}, Usage: "Use ARCH for program instead of container's own architecture"},
 			&cli.StringFlag{Name: "namespaces", Aliases: []string{"s"}, Usage: "Don't attach to all the namespaces, only to the ones specified (MOUNT|PID|UTSNAME|IPC|USER|NETWORK|CGROUP); implies -e"},
 			&cli.BoolFlag{Name: "remount-sys-proc", Aliases: []string{"R"}, Usage: "Remount /sys and /proc in a new mount namespace"},
@@ -47,9 +48,24 @@ func runAttach(c *cli.Context) error {
 	ao := &core.AttachOptions{
 		Cmd: c.Args().Slice(), ClearEnv: c.Bool("clear-env") && !c.Bool("keep-env"),
 		SetVars: c.StringSlice("set-var"), KeepVars: c.StringSlice("keep-var"),
-		ElevatedCaps: c.Bool("elevated-privileges"), ElevatedCgroup: c.Bool("elevated-privileges"),
 		Remount: c.Bool("remount-sys-proc"), UID: c.Int("uid"), GID: c.Int("gid"),
 		PtyLog: c.String("pty-log"), Arch: c.String("arch"), Cwd: c.String("cwd"),
+	}
+	if c.IsSet("elevated-privileges") {
+		for _, p := range strings.Split(c.String("elevated-privileges"), "|") {
+			switch strings.ToUpper(strings.TrimSpace(p)) {
+			case "ALL", "":
+				ao.ElevatedCaps, ao.ElevatedCgroup = true, true
+			case "CAP":
+				ao.ElevatedCaps = true
+			case "CGROUP":
+				ao.ElevatedCgroup = true
+			case "LSM":
+				// No LSM is applied by this build: nothing to keep.
+			default:
+				return exit(1, "%s: invalid elevated privilege %q (CAP, CGROUP or LSM)", o.Name, p)
+			}
+		}
 	}
 	if s := c.String("namespaces"); s != "" {
 		ns, err := core.ParseNamespaces(s)

@@ -3,6 +3,7 @@ package applets
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -12,7 +13,7 @@ import (
 
 // lxc-ls: list containers (src/lxc/tools/lxc_ls.c).
 func init() {
-	register(&Applet{Name: "ls", Permute: true, Command: func() *cli.Command {
+	register(&Applet{Name: "ls", Permute: true, Optional: map[string]string{"nesting": strconv.Itoa(lsMaxNesting)}, Command: func() *cli.Command {
 		return &cli.Command{
 			Usage:     "lxc-ls list containers",
 			UsageText: "lxc-ls [-1] [-f] [-F COLUMNS] [-P lxcpath] [--active] [--running] [--frozen] [--stopped] [--defined] [--nesting] [-g groups] [--filter regex] [regex]",
@@ -28,7 +29,7 @@ func init() {
 				// LXC's --nesting takes an optional =NUM; the argv
 				// normalizer has no optional arguments yet, so only
 				// the bare form (5 levels) is accepted.
-				&cli.BoolFlag{Name: "nesting", Usage: "list nested containers up to NUM (default is 5) levels of nesting"},
+				&cli.StringFlag{Name: "nesting", Usage: "list nested containers up to NUM (default is 5) levels of nesting"},
 				&cli.StringFlag{Name: "groups", Aliases: []string{"g"}, Usage: "comma separated list of groups a container must have to be displayed"},
 				&cli.StringFlag{Name: "filter", Usage: "filter container names by regular expression"},
 			},
@@ -54,8 +55,12 @@ func lsAction(c *cli.Context) error {
 		Fancy:   c.Bool("fancy"),
 		Line:    c.Bool("line"),
 	}
-	if c.Bool("nesting") {
-		o.Nesting = lsMaxNesting
+	if c.IsSet("nesting") {
+		n, err := strconv.Atoi(c.String("nesting"))
+		if err != nil || n < 0 {
+			return exit(1, "invalid nesting level %q", c.String("nesting"))
+		}
+		o.Nesting = n
 	}
 	if c.IsSet("filter") {
 		o.Filter, o.FilterSet = c.String("filter"), true
