@@ -39,9 +39,26 @@ func loadRecord(dir string) *stateRecord {
 }
 
 func (m *monitor) saveRecord() {
-	if err := writeFileAtomic(filepath.Join(m.dir, recordFile), mustJSON(m.rec), 0o600); err != nil {
+	if err := writeRecordFile(filepath.Join(m.dir, recordFile), mustJSON(m.rec)); err != nil {
 		logf(LogWarn, "writing state record: %v", err)
 	}
+}
+
+// writeRecordFile replaces the state record atomically (temp file and
+// rename: readers never see a partial record) but without fsync: the
+// record is advisory, the live monitor is the truth, and after a crash of
+// the host its boot id no longer matches anyway. Several records are
+// written per start, so the syncs would cost milliseconds each.
+func writeRecordFile(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 func mustJSON(v any) []byte {
@@ -97,7 +114,7 @@ func cleanupStale(st *Store, name string, r *stateRecord) {
 	r.Running = false
 	r.Cgroups, r.Net = nil, nil
 	r.MonitorPID, r.MonitorStart, r.InitPID, r.InitStart = 0, 0, 0, 0
-	_ = writeFileAtomic(filepath.Join(st.Dir(name), recordFile), mustJSON(r), 0o600)
+	_ = writeRecordFile(filepath.Join(st.Dir(name), recordFile), mustJSON(r))
 }
 
 // CleanupStale is cleanupStale for callers outside the monitor (stop,
