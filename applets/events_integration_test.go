@@ -216,11 +216,11 @@ func TestEventsAbortFreeze(t *testing.T) {
 	if r := e.lxc("start", "-n", name, "-s", "lxc.hook.pre-start=/bin/false"); r.RC != 1 {
 		t.Fatalf("start with a failing hook: %v", r)
 	}
-	m.expect(evState(name, "STARTING"), evState(name, "ABORTING"), evState(name, "STOPPING"), evState(name, "STOPPED"))
+	m.expect(evState(name, "STARTING"), evState(name, "ABORTING"), evState(name, "ABORTING"), evState(name, "STOPPING"), evState(name, "STOPPED"))
 	if r := e.lxc("start", "-n", name, "--", "/nonexistent/init"); r.RC == 0 {
 		t.Fatalf("start of a missing init: %v", r)
 	}
-	m.expect(evState(name, "STARTING"), evState(name, "ABORTING"), evState(name, "STOPPING"), evState(name, "STOPPED"))
+	m.expect(evState(name, "STARTING"), evState(name, "ABORTING"), evState(name, "ABORTING"), evState(name, "STOPPING"), evState(name, "STOPPED"))
 
 	e.must("start", "-n", name)
 	m.expect(evRun(name, 0)[:2]...)

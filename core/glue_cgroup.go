@@ -117,17 +117,17 @@ func (m *monitor) thawForKill() {
 }
 
 // staleCgroups removes the cgroups a crashed monitor left behind.
-func staleCgroups(st *Store, name string, r *stateRecord) {
+func staleCgroups(st *Store, name string, r *stateRecord) error {
 	if len(r.Cgroups) == 0 {
-		return
+		return nil
 	}
 	var cc cgroupfs.Config
 	if err := json.Unmarshal(r.Cgroups, &cc); err != nil {
-		return
+		return nil // unreadable: nothing we could ever retry
 	}
 	mgr, err := cgroupfs.New(cc)
 	if err != nil {
-		return
+		return err
 	}
 	// Kill what is inside only while the recorded init still lives (the
 	// monitor died, its container did not) or nothing lives there: once
@@ -143,7 +143,9 @@ func staleCgroups(st *Store, name string, r *stateRecord) {
 	}
 	if err := mgr.Destroy(kill); err != nil {
 		logf(LogWarn, "removing stale cgroups of %q: %v", name, err)
+		return err
 	}
+	return nil
 }
 
 // DestroyCgroups removes any empty cgroup left of a stopped container

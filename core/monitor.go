@@ -512,6 +512,8 @@ func (m *monitor) signalInit(sig syscall.Signal) error {
 // STOPPING, STOPPED.
 func (m *monitor) abort(err error) {
 	logf(LogError, "%v", err)
+	// LXC publishes ABORTING twice (its abort path and its teardown).
+	m.setState(ABORTING)
 	m.setState(ABORTING)
 	if m.initPID > 0 {
 		_ = m.signalInit(unix.SIGKILL)

@@ -110,9 +110,13 @@ func cleanupStale(st *Store, name string, r *stateRecord) {
 		return
 	}
 	staleNetwork(r)
-	staleCgroups(st, name, r)
+	r.Net = nil
+	// Cgroups that could not be removed stay in the record, so the next
+	// start, stop or destroy tries again.
+	if staleCgroups(st, name, r) == nil {
+		r.Cgroups = nil
+	}
 	r.Running = false
-	r.Cgroups, r.Net = nil, nil
 	r.MonitorPID, r.MonitorStart, r.InitPID, r.InitStart = 0, 0, 0, 0
 	_ = writeRecordFile(filepath.Join(st.Dir(name), recordFile), mustJSON(r))
 }
