@@ -7,7 +7,7 @@
 // Usage:
 //
 //	benchtool hf FILE...           -> "lxc_median lxc_max ours_median ours_max" (ms)
-//	benchtool mem LXCPATH NAME...  -> "count rss_kib pss_kib private_kib" (per container)
+//	benchtool mem LXCPATH NAME...  -> "count rss pss private memfd" (KiB per container)
 //	benchtool table ROWS.tsv       -> markdown table on stdout
 package main
 
@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 func main() {
@@ -101,7 +102,10 @@ func ms(sec float64) string { return strconv.FormatFloat(sec*1000, 'f', 2, 64) }
 // that is what stays running per container besides the container's own
 // processes. It prints the count of containers found and the average
 // RSS, PSS and private memory (Private_Clean + Private_Dirty) per
-// container, in KiB, from /proc/PID/smaps_rollup.
+// container, in KiB, from /proc/PID/smaps_rollup, and the average size of
+// the memfd files those processes hold open: a sealed copy of a binary
+// kept in a memfd is shmem that smaps_rollup of a process holding only the
+// fd does not show, yet it stays in memory as long as the fd is open.
 func mem(args []string) error {
 	if len(args) < 2 {
 		return fmt.Errorf("usage: mem LXCPATH NAME...")
@@ -125,6 +129,7 @@ func mem(args []string) error {
 	}
 	var found int
 	var rss, pss, priv int64
+	memfds := map[uint64]int64{} // inode -> size in bytes
 	for _, p := range procs {
 		if !want[p.cmdline] {
 			continue
@@ -141,6 +146,7 @@ func mem(args []string) error {
 				if err == nil {
 					rss, pss, priv = rss+r, pss+s, priv+v
 				}
+				heldMemfds(pid, memfds)
 			}
 			stack = append(stack, children[pid]...)
 		}
@@ -148,9 +154,33 @@ func mem(args []string) error {
 	if found == 0 {
 		return fmt.Errorf("no monitor found in %q", lxcpath)
 	}
+	var held int64
+	for _, size := range memfds {
+		held += size
+	}
 	n := int64(found)
-	fmt.Printf("%d %d %d %d\n", found, rss/n, pss/n, priv/n)
+	fmt.Printf("%d %d %d %d %d\n", found, rss/n, pss/n, priv/n, held/1024/n)
 	return nil
+}
+
+// heldMemfds adds the memfds open in pid to m (by inode, so a memfd
+// shared by several processes counts once).
+func heldMemfds(pid int, m map[uint64]int64) {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		p := filepath.Join(dir, e.Name())
+		if l, err := os.Readlink(p); err != nil || !strings.HasPrefix(l, "/memfd:") {
+			continue
+		}
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); err == nil {
+			m[st.Ino] = st.Size
+		}
+	}
 }
 
 type proc struct {

@@ -7,16 +7,16 @@
 # Everything it makes lives in one temp dir and under container names that
 # carry this run's tag; the EXIT trap stops what it started and removes it.
 #
-# Knobs (environment): RUNS (fast metrics, default 30), SLOW_RUNS (default
-# 16), ROUNDS for the 50-container concurrency (default 3), NOWRITE=1 to
+# Knobs (environment): RUNS (fast metrics, default 40), SLOW_RUNS (default
+# 20), ROUNDS for the 50-container concurrency (default 5), NOWRITE=1 to
 # leave bench/results.md alone.
 set -Eeuo pipefail
 
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
-RUNS=${RUNS:-30}
-SLOW_RUNS=${SLOW_RUNS:-16}
-ROUNDS=${ROUNDS:-3}
+RUNS=${RUNS:-40}
+SLOW_RUNS=${SLOW_RUNS:-20}
+ROUNDS=${ROUNDS:-5}
 NCONC=50
 
 if [ "$(id -u)" != 0 ]; then
@@ -147,6 +147,7 @@ pair() {
 # cgroups (and our lxc-start empties an existing one: see results.md).
 CL=${TAG}lx
 CO=${TAG}ox
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 log "tag $TAG, temp dir $T"
 
 # --- the container, made by each implementation's own lxc-create --------
@@ -207,12 +208,14 @@ IPID_O=$(tool ours info -n "$CO" -pH)
 pair floor_nsenter "$RUNS" "nsenter --all -t $IPID_L /bin/true" "nsenter --all -t $IPID_O /bin/true"
 set -- $RES; row "floor: nsenter --all into the container, /bin/true" "$1" "$3" ms
 
-read -r _ rl pl vl <<<"$("$BT" mem "$T/lxc" "$CL")"
-read -r _ ro po vo <<<"$("$BT" mem "$T/ours" "$CO")"
+read -r _ rl pl vl fl <<<"$("$BT" mem "$T/lxc" "$CL")"
+read -r _ ro po vo fo <<<"$("$BT" mem "$T/ours" "$CO")"
 kib() { awk -v k="$1" 'BEGIN{printf "%.2f", k/1024}'; }
 row "memory per container, 1 running: RSS" "$(kib "$rl")" "$(kib "$ro")" MiB
 row "memory per container, 1 running: PSS" "$(kib "$pl")" "$(kib "$po")" MiB
 row "memory per container, 1 running: private" "$(kib "$vl")" "$(kib "$vo")" MiB
+row "memory per container, 1 running: memfd held (not in smaps)" "$(kib "$fl")" "$(kib "$fo")" MiB
+row "memory per container, 1 running: PSS + memfd held" "$(kib $((pl + fl)))" "$(kib $((po + fo)))" MiB
 
 tool lxc stop -n "$CL" -k
 tool ours stop -n "$CO" -k
@@ -294,12 +297,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	if ((r == 1)); then
 		pair ls_running "$RUNS" "$L/lxc-ls -P $T/lxc -f" "$O/lxc-ls -P $T/ours -f"
 		set -- $RES; row "lxc-ls -f, 500 defined, 50 running" "$1" "$3" ms
-		read -r nl rl pl vl <<<"$("$BT" mem "$T/lxc" "${NAMES_lxc[@]}")"
-		read -r no ro po vo <<<"$("$BT" mem "$T/ours" "${NAMES_ours[@]}")"
+		read -r nl rl pl vl fl <<<"$("$BT" mem "$T/lxc" "${NAMES_lxc[@]}")"
+		read -r no ro po vo fo <<<"$("$BT" mem "$T/ours" "${NAMES_ours[@]}")"
 		log "monitors found: lxc $nl, ours $no"
 		row "memory per container, $NCONC running: RSS" "$(kib "$rl")" "$(kib "$ro")" MiB
 		row "memory per container, $NCONC running: PSS" "$(kib "$pl")" "$(kib "$po")" MiB
 		row "memory per container, $NCONC running: private" "$(kib "$vl")" "$(kib "$vo")" MiB
+		row "memory per container, $NCONC running: memfd held (not in smaps)" "$(kib "$fl")" "$(kib "$fo")" MiB
+		row "memory per container, $NCONC running: PSS + memfd held" "$(kib $((pl + fl)))" "$(kib $((po + fo)))" MiB
 	fi
 	for impl in "${order[@]}"; do
 		log "round $r: $NCONC concurrent stops, $impl"
@@ -328,9 +333,10 @@ CG=$(if [ -e /sys/fs/cgroup/cgroup.controllers ]; then echo "cgroup v2 unified";
 REPORT="Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`make bench\` (commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')).
 
 Machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $MEM, kernel $(uname -r), $CG.
+Load average (1/5/15 min) at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg); the two floor rows run the same command on both sides, so their ratio shows the noise of the run.
 LXC $(/usr/bin/lxc-start --version) (Debian), hyperfine $(hyperfine --version | awk '{print $2}').
 Runs: $RUNS per fast metric, $SLOW_RUNS per slow one (each in two rounds, order swapped), $ROUNDS rounds of the $NCONC-container starts/stops.
-Ours: a static build of the working tree ($(git describe --always --dirty 2>/dev/null || echo '?')); memory counts the monitor and any process of our binary below it.
+Ours: a static build of the working tree ($(git describe --always --dirty 2>/dev/null || echo '?')); memory counts each side's monitor and any process of its own program below it (not the container's processes), plus the memfds they hold open.
 
 $TABLE"
 echo
