@@ -131,9 +131,12 @@ func (c *Conn) Recv(timeout time.Duration) (*Response, []*os.File, error) {
 		c.c.SetReadDeadline(time.Now().Add(timeout))
 		defer c.c.SetReadDeadline(time.Time{})
 	}
-	buf := make([]byte, 1<<20)
+	buf := make([]byte, 64<<10)
 	oob := make([]byte, unix.CmsgSpace(16*4))
-	n, oobn, _, _, err := c.c.ReadMsgUnix(buf, oob)
+	n, oobn, flags, _, err := c.c.ReadMsgUnix(buf, oob)
+	if err == nil && flags&unix.MSG_TRUNC != 0 {
+		return nil, nil, fmt.Errorf("response from monitor larger than %d bytes", len(buf))
+	}
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {

@@ -67,10 +67,25 @@ func sendMsg(f *os.File, m *syncMsg, fds ...int) error {
 // recvMsg reads one message and any fds passed with it. io.EOF means the
 // peer closed (for init: exec'd).
 func recvMsg(f *os.File) (*syncMsg, []*os.File, error) {
-	buf := make([]byte, maxSyncMsg)
-	oob := make([]byte, unix.CmsgSpace(64*4))
+	// Peek at the size of the next message first: most are tiny, and a
+	// 4 MiB buffer per message costs a GC cycle in every init.
 	var n, oobn int
 	var err error
+	size := 0
+	for {
+		size, _, err = unix.Recvfrom(int(f.Fd()), nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if size > maxSyncMsg {
+		return nil, nil, fmt.Errorf("sync message too large (%d bytes)", size)
+	}
+	buf := make([]byte, max(size, 1))
+	oob := make([]byte, unix.CmsgSpace(64*4))
 	for {
 		n, oobn, _, _, err = unix.Recvmsg(int(f.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if err != unix.EINTR {
