@@ -152,7 +152,7 @@ func (a *Applet) run(argv []string, stdout, stderr io.Writer) int {
 		HideHelpCommand: true,
 		// -s "lxc.mount.entry=... bind,create=dir 0 0" is one value.
 		DisableSliceFlagSeparator: true,
-		ExitErrHandler:  func(*cli.Context, error) {},
+		ExitErrHandler:            func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return &usageError{err}
 		},
