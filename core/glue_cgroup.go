@@ -55,9 +55,6 @@ func (m *monitor) setupCgroups() error {
 		return fmt.Errorf("creating cgroups: %w", err)
 	}
 	m.cg = mgr
-	if err := mgr.AttachMonitor(os.Getpid()); err != nil {
-		return fmt.Errorf("moving the monitor into its cgroup: %w", err)
-	}
 	return nil
 }
 
@@ -83,6 +80,19 @@ func firstPid(dir string) int {
 func (m *monitor) attachCgroups(pid int) error {
 	if m.cg == nil {
 		return nil
+	}
+	// Every cgroup.procs write may wait for an RCU grace period (the
+	// kernel's cgroup_threadgroup_rwsem); writes that follow each other
+	// closely share one. So the monitor and the init are moved back to
+	// back. A daemonized monitor leaves the caller's cgroup for its own
+	// (so that e.g. the end of a login session does not take it along);
+	// a foreground monitor (lxc-execute, lxc-start -F) is the user's own
+	// process and stays where it is, which also saves the move back out
+	// at teardown.
+	if m.o.Daemon {
+		if err := m.cg.AttachMonitor(os.Getpid()); err != nil {
+			return fmt.Errorf("moving the monitor into its cgroup: %w", err)
+		}
 	}
 	if err := m.cg.Attach(pid); err != nil {
 		return fmt.Errorf("attaching init to its cgroup: %w", err)
