@@ -25,6 +25,9 @@ func executeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "define", Aliases: []string{"s"}, Usage: "Assign VAL to configuration variable KEY"},
 			&cli.StringFlag{Name: "uid", Aliases: []string{"u"}, Usage: "Execute COMMAND with UID inside the container"},
 			&cli.StringFlag{Name: "gid", Aliases: []string{"g"}, Usage: "Execute COMMAND with GID inside the container"},
+			&cli.StringFlag{Name: "share-net", Usage: "Share a network namespace with another container or pid"},
+			&cli.StringFlag{Name: "share-ipc", Usage: "Share an IPC namespace with another container or pid"},
+			&cli.StringFlag{Name: "share-uts", Usage: "Share a UTS namespace with another container or pid"},
 		},
 		Action: runExecute,
 	}
@@ -61,8 +64,15 @@ func runExecute(c *cli.Context) error {
 		}
 	}
 	logFile, level := logSettings(o, st, cfg)
+	share := map[string]string{}
+	for _, ns := range []string{"net", "ipc", "uts"} {
+		if v := c.String("share-" + ns); v != "" {
+			share[ns] = v
+		}
+	}
 	so := &core.StartOptions{
-		Name: o.Name, Config: cfg, ConfigFile: file, Cmd: cmd, Execute: true,
+		Share: share,
+		Name:  o.Name, Config: cfg, ConfigFile: file, Cmd: cmd, Execute: true,
 		Daemon: c.Bool("daemon"), UID: uid, GID: gid, LogFile: logFile, LogLevel: level,
 	}
 	status, err := core.Start(st, so)
