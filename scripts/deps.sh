@@ -9,6 +9,7 @@ need=()
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v ip >/dev/null || need+=(iproute2)
 [ -d /usr/share/lxc/config ] || need+=(lxc)
+[ -x /usr/bin/lxc-test-cloneconfig ] || need+=(lxc-tests)
 command -v make >/dev/null || need+=(make)
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
