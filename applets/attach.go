@@ -55,13 +55,15 @@ func runAttach(c *cli.Context) error {
 		for _, p := range strings.Split(c.String("elevated-privileges"), "|") {
 			switch strings.ToUpper(strings.TrimSpace(p)) {
 			case "ALL", "":
-				ao.ElevatedCaps, ao.ElevatedCgroup = true, true
+				ao.ElevatedCaps, ao.ElevatedCgroup, ao.NoSeccomp = true, true, true
 			case "CAP":
 				ao.ElevatedCaps = true
 			case "CGROUP":
 				ao.ElevatedCgroup = true
 			case "LSM":
-				// No LSM is applied by this build: nothing to keep.
+				// No LSM is applied by this build; seccomp goes with it
+				// (LXC_ATTACH_LSM).
+				ao.NoSeccomp = true
 			default:
 				return exit(1, "%s: invalid elevated privilege %q (CAP, CGROUP or LSM)", o.Name, p)
 			}
@@ -73,7 +75,7 @@ func runAttach(c *cli.Context) error {
 			return exit(1, "%s: %v", o.Name, err)
 		}
 		// -s implies -e, as in LXC.
-		ao.Namespaces, ao.ElevatedCaps, ao.ElevatedCgroup = ns, true, true
+		ao.Namespaces, ao.ElevatedCaps, ao.ElevatedCgroup, ao.NoSeccomp = ns, true, true, true
 	}
 	if o.RCFile != "" {
 		cfg, _, err := core.LoadRunConfig(st, o.Name, o.RCFile, nil)

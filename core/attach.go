@@ -83,6 +83,9 @@ type AttachOptions struct {
 	// ElevatedCgroup stays out of the container's cgroups.
 	ElevatedCaps   bool
 	ElevatedCgroup bool
+	// NoSeccomp skips the container's lxc.seccomp.profile (-e, -e LSM,
+	// -s: LXC applies seccomp together with the LSM).
+	NoSeccomp bool
 	// Remount mounts fresh /proc and /sys in a new mount namespace (-R).
 	Remount bool
 	// UID and GID of the command (-u, -g); -1 keeps root.
@@ -191,6 +194,7 @@ func Attach(st *Store, name string, o *AttachOptions) (int, error) {
 	}
 	defer unix.Close(pidfd)
 	nss, err := openNamespaces(info.InitPID, o.Namespaces)
+	userns := len(nss) > 0 && nss[0].flag == unix.CLONE_NEWUSER
 	defer func() {
 		for _, n := range nss {
 			unix.Close(n.fd)
@@ -225,6 +229,12 @@ func Attach(st *Store, name string, o *AttachOptions) (int, error) {
 			}
 		}
 		defer master.Close()
+		if userns {
+			// The container's root owns its terminal, as LXC does.
+			if uid, gid, err := containerRootIDs(info.InitPID); err == nil {
+				_ = slave.Chown(uid, gid)
+			}
+		}
 		for i := range stdio {
 			if isTTY[i] {
 				stdio[i] = slave
@@ -257,6 +267,35 @@ func Attach(st *Store, name string, o *AttachOptions) (int, error) {
 		}
 	}
 
+	if userns {
+		// Raw fork path: the attached process is moved into every
+		// cgroup (v1 and v2) by pid before it reads its spec.
+		var procs []string
+		if !o.ElevatedCgroup {
+			for _, c := range info.Cgroups {
+				procs = append(procs, c.Dir+"/cgroup.procs")
+			}
+		}
+		proc, err := attachRaw(o, cfg, nss, stdio, anyTTY && isTTY[0], procs, callerCwd)
+		if slave != nil {
+			slave.Close()
+		}
+		if err != nil {
+			var ee *ExecError
+			if errors.As(err, &ee) {
+				return 127, err
+			}
+			return 1, err
+		}
+		return proxyAndWait(proc, master, isTTY, o.PtyLog)
+	}
+
+	var prog *SeccompProgram
+	if !o.NoSeccomp {
+		if prog, err = LoadSeccomp(cfg); err != nil {
+			return 1, err
+		}
+	}
 	type started struct {
 		cmd *exec.Cmd
 		err error
@@ -265,7 +304,7 @@ func Attach(st *Store, name string, o *AttachOptions) (int, error) {
 	go func() {
 		// Never unlocked: the switched thread ends with this goroutine.
 		runtime.LockOSThread()
-		cmd, err := attachChild(o, cfg, nss, stdio, anyTTY && isTTY[0], v1Tasks, cgfd, callerCwd)
+		cmd, err := attachChild(o, cfg, prog, nss, stdio, anyTTY && isTTY[0], v1Tasks, cgfd, callerCwd)
 		ch <- started{cmd, err}
 	}()
 	s := <-ch
@@ -284,12 +323,13 @@ func Attach(st *Store, name string, o *AttachOptions) (int, error) {
 	for _, p := range v2Procs {
 		_ = os.WriteFile(p, []byte(strconv.Itoa(cmd.Process.Pid)), 0)
 	}
-	return proxyAndWait(cmd, master, isTTY, o.PtyLog)
+	return proxyAndWait(cmd.Process, master, isTTY, o.PtyLog)
 }
 
 // openNamespaces opens the init's namespaces that are selected and differ
-// from ours. Joining another user namespace is not possible from a Go
-// process (see the package comment of this file).
+// from ours, the user namespace (if any) first. Joining another user
+// namespace is not possible from a Go process in place: the caller takes
+// the raw fork path then (see the package comment of this file).
 func openNamespaces(pid int, only []string) ([]attachNS, error) {
 	var out []attachNS
 	for _, n := range nsFlags {
@@ -309,10 +349,6 @@ func openNamespaces(pid int, only []string) ([]attachNS, error) {
 			theirs.Dev == ours.Dev && theirs.Ino == ours.Ino {
 			unix.Close(fd)
 			continue
-		}
-		if n.flag == unix.CLONE_NEWUSER {
-			unix.Close(fd)
-			return out, fmt.Errorf("attaching to a container with a user namespace is not supported yet")
 		}
 		out = append(out, attachNS{file: n.file, flag: n.flag, fd: fd})
 	}
@@ -352,7 +388,7 @@ func containerPty(root int) (*os.File, *os.File, error) {
 
 // attachChild runs on a locked thread: it switches the thread into the
 // container and forks the command from it.
-func attachChild(o *AttachOptions, cfg *Config, nss []attachNS, stdio []*os.File, ctty bool,
+func attachChild(o *AttachOptions, cfg *Config, prog *SeccompProgram, nss []attachNS, stdio []*os.File, ctty bool,
 	v1Tasks []string, cgfd int, callerCwd string) (*exec.Cmd, error) {
 	tid := strconv.Itoa(unix.Gettid())
 	for _, p := range v1Tasks {
@@ -401,6 +437,15 @@ func attachChild(o *AttachOptions, cfg *Config, nss []attachNS, stdio []*os.File
 			return nil, fmt.Errorf("personality %q: %w", o.Arch, errno)
 		}
 	}
+	path, err := lookPath(argv[0], env)
+	if err != nil {
+		return nil, &ExecError{Cmd: argv[0], Err: unix.ENOENT}
+	}
+	// seccomp is per thread and inherited by the fork: load it on this
+	// thread (which only forks and ends) while CAP_SYS_ADMIN is there.
+	if err := prog.Apply(); err != nil {
+		return nil, err
+	}
 	if !o.ElevatedCaps {
 		if err := dropCapabilities(cfg); err != nil {
 			return nil, err
@@ -410,10 +455,6 @@ func attachChild(o *AttachOptions, cfg *Config, nss []attachNS, stdio []*os.File
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return nil, fmt.Errorf("setting no_new_privs: %w", err)
 		}
-	}
-	path, err := lookPath(argv[0], env)
-	if err != nil {
-		return nil, &ExecError{Cmd: argv[0], Err: unix.ENOENT}
 	}
 	cmd := &exec.Cmd{
 		Path: path, Args: argv, Env: env,
@@ -560,7 +601,7 @@ func remountProcSys(nss []attachNS) error {
 
 // proxyAndWait copies between the caller's terminal and the pty (when
 // there is one), forwards signals, and returns the command's status.
-func proxyAndWait(cmd *exec.Cmd, master *os.File, isTTY [3]bool, ptyLog string) (int, error) {
+func proxyAndWait(proc *os.Process, master *os.File, isTTY [3]bool, ptyLog string) (int, error) {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH)
 	defer signal.Stop(sigs)
@@ -600,7 +641,7 @@ func proxyAndWait(cmd *exec.Cmd, master *os.File, isTTY [3]bool, ptyLog string) 
 					copyWinsize(termFd, int(master.Fd()))
 					continue
 				}
-				_ = cmd.Process.Signal(s)
+				_ = proc.Signal(s)
 			}
 		}()
 	} else {
@@ -608,19 +649,18 @@ func proxyAndWait(cmd *exec.Cmd, master *os.File, isTTY [3]bool, ptyLog string) 
 		go func() {
 			for s := range sigs {
 				if s != unix.SIGWINCH {
-					_ = cmd.Process.Signal(s)
+					_ = proc.Signal(s)
 				}
 			}
 		}()
 	}
-	err := cmd.Wait()
+	ps, err := proc.Wait()
 	// Drain what the command wrote before it exited; a background
 	// process keeping the pty open must not hold us forever.
 	select {
 	case <-outDone:
 	case <-time.After(time.Second):
 	}
-	ps := cmd.ProcessState
 	if ps == nil {
 		return 1, err
 	}
