@@ -62,6 +62,9 @@ func HiddenEntry(args []string) {
 	if len(args) == 2 && args[1] == "init" && os.Getenv("_LXC_INIT") == "reap" {
 		os.Exit(reaperStage())
 	}
+	if len(args) == 2 && args[1] == "attach" && os.Getenv("_LXC_ATTACH") == "1" {
+		os.Exit(AttachFinishMain()) // attach_userns.go
+	}
 	if len(args) == 1 && strings.HasPrefix(args[0], "[lxc monitor] ") && os.Getenv("_LXC_MONITOR") == "1" {
 		os.Exit(monitorMain())
 	}
