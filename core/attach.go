@@ -36,15 +36,43 @@ package core
 //     signal N, 127 when it cannot be executed).
 //
 // User namespaces (lxc.idmap): setns(CLONE_NEWUSER) needs a
-// single-threaded caller, which a Go process never is, so this in-process
-// path cannot join one. The runtime does not support lxc.idmap yet; attach
-// refuses a container whose init lives in another user namespace. The
-// chosen way for that case is a raw clone child: fork a single-threaded
-// child between syscall.runtime_BeforeFork and runtime_AfterForkInChild
-// (as gVisor does), have it setns() into the user namespace first and then
-// the others, and execve our sealed binary (memfd, CVE-2019-5736) to finish
-// the setup above before exec'ing the command. It is not implemented yet.
-
+// single-threaded caller, which a Go process never is, so the path above
+// cannot join one. When the init lives in another user namespace (and -s
+// selects it), attach takes a second path instead (rawfork_linux.go,
+// attach_userns.go), without cgo:
+//
+//  a. the client prepares everything in memory first: the namespace fds
+//     (user first), our sealed binary (sealedSelf: read-only overlay or
+//     sealed memfd, CVE-2019-5736), argv/envp as C arrays, the stdio
+//     fds, a spec pipe and a report pipe, all moved above fd 4;
+//  b. it forks a child with raw clone(2) between the runtime's
+//     BeforeFork and AfterForkInChild hooks (reached by linkname, as
+//     gVisor does; the runtime keeps them for that). The child is single
+//     threaded and runs only raw, nosplit system calls: setns(user),
+//     setresgid/setresuid(0) of the container (host root is not mapped
+//     there), setns of the other namespaces, then clone(CLONE_PARENT)
+//     once more, because the pid namespace applies to children only,
+//     reports the new pid on the report pipe and exits;
+//  c. the grandchild, a child of lxc-attach inside every namespace of the
+//     container, dup3()s its fds to 0-4 and execveat()s our binary with a
+//     hidden entry (argv "lxc attach", _LXC_ATTACH=1, HiddenEntry);
+//  d. the client moves that pid into the container's cgroups (v1 and v2
+//     cgroup.procs) and only then writes the spec (command, environment,
+//     cwd, ids, -R, capabilities, seccomp program compiled on the host);
+//  e. the new image does the steps of 4. on its own locked thread and
+//     execs the command in place: its pid is the one the client waits
+//     for and signals, and an error (127 for exec failures) comes back on
+//     the report pipe, which closes on a successful exec.
+//
+// Why this design: it needs no helper process kept alive per container
+// and no change to the monitor, the attached process is a plain child of
+// lxc-attach (exit status and signals as in the in-process path), and
+// the runtime's own threads never enter the container: the new image
+// starts inside it. Between the exec of our binary and its first
+// prctl(PR_SET_DUMPABLE, 0) the process is dumpable by the container's
+// root; it then holds only the two pipes and the command's stdio, and
+// its binary cannot be written. The in-process path stays for containers
+// without a user namespace: it is faster (no second exec of a Go image).
 import (
 	"bufio"
 	"encoding/json"
