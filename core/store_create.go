@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -119,6 +120,9 @@ func (s *Store) Create(name string, o CreateOptions) (err error) {
 	var initial *Config
 	if data, rerr := readConfigFile(cfgFile); rerr == nil {
 		lines = unexpandedLines(data)
+		for i, l := range lines {
+			lines[i] = expandHWAddrLine(l)
+		}
 		initial, err = LoadConfig(cfgFile)
 		if err != nil {
 			return fmt.Errorf("initial config: %w", err)
@@ -259,6 +263,46 @@ func unexpandedLines(data []byte) []string {
 		out = append(out, l)
 	}
 	return out
+}
+
+// expandHWAddrLine fills the x/X placeholders of an lxc.net.N.hwaddr (or
+// legacy lxc.network.hwaddr) line with random hex digits, as LXC does
+// when it reads the initial config of lxc-create (rand_complete_hwaddr
+// in src/lxc/confile_utils.c), so that the new container keeps one
+// address instead of a new random one at every start
+// (lxc-test-createconfig checks this). As LXC, the digit at offset 1 of
+// the value gets its low bit cleared (a unicast address). Comments,
+// other keys and lines of included files are left alone.
+func expandHWAddrLine(line string) string {
+	trimmed := strings.TrimLeft(line, " \t")
+	eq := strings.IndexByte(trimmed, '=')
+	if eq < 0 || strings.HasPrefix(trimmed, "#") {
+		return line
+	}
+	key := strings.TrimSpace(trimmed[:eq])
+	if !(key == "lxc.network.hwaddr" || strings.HasPrefix(key, "lxc.net") && strings.HasSuffix(key, ".hwaddr")) {
+		return line
+	}
+	off := len(line) - len(trimmed) + eq + 1
+	val := []byte(line[off:])
+	start := 0
+	for start < len(val) && (val[start] == ' ' || val[start] == '\t') {
+		start++
+	}
+	const hex = "0123456789abcdef"
+	var rnd [1]byte
+	for i := start; i < len(val); i++ {
+		if val[i] != 'x' && val[i] != 'X' {
+			continue
+		}
+		_, _ = rand.Read(rnd[:])
+		mask := byte(0x0f)
+		if i-start == 1 {
+			mask = 0x0e
+		}
+		val[i] = hex[rnd[0]&mask]
+	}
+	return line[:off] + string(val)
 }
 
 func joinLines(lines []string) []byte {

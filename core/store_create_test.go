@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -33,6 +34,25 @@ func TestUnexpandedLines(t *testing.T) {
 	} {
 		if got := unexpandedLines([]byte(tc.in)); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("unexpandedLines(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestExpandHWAddrLine(t *testing.T) {
+	for _, tc := range []struct {
+		in, pattern string
+	}{
+		{"lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx", `^lxc\.net\.0\.hwaddr = 00:16:3e(:[0-9a-f]{2}){3}$`},
+		{"  lxc.net.12.hwaddr=00:16:3e:XX:xX:12", `^  lxc\.net\.12\.hwaddr=00:16:3e(:[0-9a-f]{2}){2}:12$`},
+		{"lxc.network.hwaddr = xx:16:3e:00:00:00", `^lxc\.network\.hwaddr = [0-9a-f][02468ace]:16:3e:00:00:00$`},
+		{"# lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx", `^# lxc\.net\.0\.hwaddr = 00:16:3e:xx:xx:xx$`},
+		{"lxc.net.0.link = xxbr0", `^lxc\.net\.0\.link = xxbr0$`},
+		{"lxc.uts.name = xx", `^lxc\.uts\.name = xx$`},
+	} {
+		for i := 0; i < 20; i++ {
+			if got := expandHWAddrLine(tc.in); !regexp.MustCompile(tc.pattern).MatchString(got) {
+				t.Fatalf("expandHWAddrLine(%q) = %q, want %s", tc.in, got, tc.pattern)
+			}
 		}
 	}
 }
