@@ -28,6 +28,8 @@ var lxcTestScripts = []struct {
 	{"lxc-test-cloneconfig", "PASS"},
 	{"lxc-test-snapdeps", "Snapshot clone dependency test passed"},
 	{"lxc-test-autostart", "PASS"},
+	// Not named by issue 9, but it drives lxc-create the same way.
+	{"lxc-test-createconfig", "Success"},
 }
 
 // testFailedLine catches lxc-test-cloneconfig's verify_hooks, which
