@@ -78,18 +78,24 @@ func initMain() int {
 	// or open our /proc files while host resources are in reach.
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	syncf := os.NewFile(3, "sync")
-	m, _, err := recvMsg(syncf)
+	m, files, err := recvMsg(syncf)
 	if err != nil || m.Spec == nil {
 		return 1
 	}
-	if err := runInit(m.Spec, syncf); err != nil {
+	// lxc.rootfs.options = idmap=container: the monitor's idmapped
+	// rootfs mount comes with the spec (attach_rootfs_idmap.go).
+	var rootfsMnt *os.File
+	if len(files) > 0 {
+		rootfsMnt = files[0]
+	}
+	if err := runInit(m.Spec, syncf, rootfsMnt); err != nil {
 		_ = sendMsg(syncf, &syncMsg{Type: "error", Error: err.Error()})
 		return 1
 	}
 	return 0
 }
 
-func runInit(spec *InitSpec, syncf *os.File) error {
+func runInit(spec *InitSpec, syncf *os.File, rootfsMnt *os.File) error {
 	cfg := spec.Config
 	if cfg == nil {
 		return errors.New("no config in init spec")
@@ -156,7 +162,11 @@ func runInit(spec *InitSpec, syncf *os.File) error {
 		RunHook: func(typ string) error {
 			return runHooks(cfg, typ, spec.HookEnv, nil)
 		},
+		RootfsMountFD: rootfsMnt,
 	})
+	if rootfsMnt != nil {
+		rootfsMnt.Close()
+	}
 	if err != nil {
 		return err
 	}

@@ -395,7 +395,18 @@ func (m *monitor) startOnce() error {
 		Execute: m.o.Execute, Cmd: m.o.Cmd, Env: m.initEnv(), HasConsole: consoleSlave != nil,
 		CgroupNS: cgns, UID: m.o.UID, GID: m.o.GID, HookEnv: m.hookEnv(), Shares: shares,
 	}
-	if err := sendMsg(parent, &syncMsg{Type: "spec", Spec: spec}); err != nil {
+	// lxc.rootfs.options = idmap=container: an idmapped mount of the
+	// rootfs goes with the spec (attach_rootfs_idmap.go).
+	var specFds []int
+	rootfsMnt, err := idmappedRootfsFor(m.cfg, m.initPID)
+	if err != nil {
+		return err
+	}
+	if rootfsMnt != nil {
+		defer rootfsMnt.Close()
+		specFds = append(specFds, int(rootfsMnt.Fd()))
+	}
+	if err := sendMsg(parent, &syncMsg{Type: "spec", Spec: spec}, specFds...); err != nil {
 		return fmt.Errorf("sending the config to init: %w", err)
 	}
 	for {

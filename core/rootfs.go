@@ -26,6 +26,11 @@ type RootfsSetup struct {
 	// RunHook runs a hook of the given type ("pre-mount", "mount",
 	// "autodev") at the right moment; may be nil. A non-nil error aborts.
 	RunHook func(hookType string) error
+	// RootfsMountFD, when set, is a detached idmapped mount of the rootfs
+	// that the monitor built (lxc.rootfs.options = idmap=container, see
+	// attach_rootfs_idmap.go): it is attached on the rootfs mount point
+	// instead of a clone of the directory. PrepareRootfs does not close it.
+	RootfsMountFD *os.File
 }
 
 // RootfsHostPath returns the host directory of lxc.rootfs.path: "dir:PATH"
@@ -127,7 +132,7 @@ func PrepareRootfs(s *RootfsSetup) (ttyMasters []*os.File, err error) {
 	if err := c.runHook("pre-mount"); err != nil {
 		return nil, err
 	}
-	rootOpts, err := parseMountOptions(cfg.RootfsOptions)
+	rootOpts, err := parseMountOptions(stripRootfsIdmap(cfg.RootfsOptions))
 	if err != nil {
 		return nil, fmt.Errorf("lxc.rootfs.options %q: %w", cfg.RootfsOptions, err)
 	}
@@ -251,7 +256,13 @@ func (c *rootfsCtx) mountRootfs(opts mountOptions) error {
 		}
 		defer unix.Close(dst)
 	}
-	tree, err := rootfsTree(c.cfg, src) // overlay.go: overlay mount or clone of src
+	var tree int
+	if f := c.setup.RootfsMountFD; f != nil {
+		// idmap=container: the monitor's idmapped clone of the rootfs.
+		tree, err = unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	} else {
+		tree, err = rootfsTree(c.cfg, src) // overlay.go: overlay mount or clone of src
+	}
 	if err != nil {
 		return fmt.Errorf("rootfs %q: open_tree: %w", c.rootfsPath, err)
 	}
