@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,6 +47,13 @@ func TestLXCTestsScripts(t *testing.T) {
 	if _, err := exec.LookPath("unshare"); err != nil {
 		t.Fatal("unshare (util-linux) is missing")
 	}
+	// The host's own LXC directories must come out untouched.
+	before := hostLXCListing()
+	t.Cleanup(func() {
+		if after := hostLXCListing(); after != before {
+			t.Errorf("the host's LXC directories changed:\nbefore:\n%s\nafter:\n%s", before, after)
+		}
+	})
 	for _, s := range lxcTestScripts {
 		t.Run(s.name, func(t *testing.T) {
 			script := "/usr/bin/" + s.name
@@ -134,4 +142,19 @@ func cleanupScriptContainers(t *testing.T, lxcpath string) {
 			_ = os.Remove(cg)
 		}
 	}
+}
+
+// hostLXCListing lists the names, sizes and modification times of what
+// the host's /var/lib/lxc and /etc/lxc hold (one level deep).
+func hostLXCListing() string {
+	var b strings.Builder
+	for _, dir := range []string{"/var/lib/lxc", "/etc/lxc"} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if fi, err := e.Info(); err == nil {
+				fmt.Fprintf(&b, "%s/%s %d %s\n", dir, e.Name(), fi.Size(), fi.ModTime().Format(time.RFC3339Nano))
+			}
+		}
+	}
+	return b.String()
 }

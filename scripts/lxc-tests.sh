@@ -67,9 +67,10 @@ for test in "$@"; do
 		LXT_D="$d" LXT_BIN="$work/bin" LXT_SCRIPT="$script" \
 		bash -c '
 		set -e
+		# Mount points (present wherever the lxc package is installed).
+		mkdir -p /var/lib/lxc /etc/lxc /run/lxc
 		mount --bind "$LXT_D/lib" /var/lib/lxc
 		mount --bind "$LXT_D/etc" /etc/lxc
-		mkdir -p /run/lxc
 		mount --bind "$LXT_D/run" /run/lxc
 		mount --bind "$LXT_D/log" /var/log
 		unset _LXC_SYSTEM_CONFIG _LXC_LOCK_DIR LXC_BINARY
