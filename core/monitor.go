@@ -162,8 +162,10 @@ func (m *monitor) run() (int, error) {
 		// The monitor now idles for the container's lifetime: give the
 		// start-up garbage (config, JSON, cgroup and netlink buffers)
 		// back to the kernel and keep the heap small from here on.
-		debug.SetGCPercent(25)
-		debug.FreeOSMemory()
+		if m.o.Daemon {
+			debug.SetGCPercent(25)
+			debug.FreeOSMemory()
+		}
 		ws := m.wait(sigs)
 		status := 0
 		switch {
