@@ -217,3 +217,65 @@ func TestConsoleUsernsIdmapped(t *testing.T) {
 		t.Errorf("the attach pty is not owned by the container's root: %q", out)
 	}
 }
+
+// TestUsernsIdmappedRootfsOption: lxc.rootfs.options = idmap=container
+// with an UNshifted rootfs: root inside owns the rootfs, and what it
+// creates is owned by 0 (the rootfs's own owner) on the host.
+func TestUsernsIdmappedRootfsOption(t *testing.T) {
+	requireRoot(t)
+	e := newEnv(t)
+	name := uniqueName("ui")
+	e.createBusybox(name) // no lxc.idmap yet: lxc-create does not shift
+	dir := filepath.Join(e.P, name)
+	f, err := os.OpenFile(filepath.Join(dir, "config"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString("lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\nlxc.rootfs.options = idmap=container\n")
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := dir; p != "/"; p = filepath.Dir(p) {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm()&0o001 == 0 {
+			if err := os.Chmod(p, st.Mode().Perm()|0o001); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rootfs := filepath.Join(dir, "rootfs")
+	var st syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(rootfs, "bin"), &st); err != nil || st.Uid != 0 {
+		t.Fatalf("the rootfs is not unshifted: uid %d, %v", st.Uid, err)
+	}
+	e.must("start", "-n", name, "-d")
+	waitFor(t, 10*time.Second, "the container's init", func() bool { return e.record(name).InitPID > 0 })
+	init := e.record(name).InitPID
+	mi, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", init))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := strings.SplitN(string(mi), "\n", 2)[0]; !strings.Contains(first, "idmapped") {
+		t.Skipf("the rootfs is not idmapped (the kernel or filesystem refused; see the container log): %s", first)
+	}
+	if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", init)); !strings.Contains(string(b), "\nUid:\t100000\t100000\t100000\t100000\n") {
+		t.Fatalf("init does not run as host uid 100000:\n%s", b)
+	}
+	r := e.must("attach", "-n", name, "--", "/bin/sh", "-c", "id -u; stat -c %u /bin/busybox; touch /root/made && chown 1000:1000 /root/made2 2>/dev/null; touch /root/made2 && chown 1000:1000 /root/made2")
+	if r.Stdout != "0\n0\n" {
+		t.Fatalf("inside: id -u and owner of /bin/busybox: %v", r)
+	}
+	for f, want := range map[string]uint32{"made": 0, "made2": 1000} {
+		if err := syscall.Stat(filepath.Join(rootfs, "root", f), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Uid != want || st.Gid != want {
+			t.Errorf("%s is owned by %d:%d on the host, want %d", f, st.Uid, st.Gid, want)
+		}
+	}
+	e.must("stop", "-n", name, "-k")
+}
