@@ -2,7 +2,6 @@ package core
 
 import (
 	"bytes"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/lxc-go/lxc/netcfg"
 )
 
 // TemplateDir is where LXC's template scripts live; "-t NAME" runs
@@ -265,44 +266,37 @@ func unexpandedLines(data []byte) []string {
 	return out
 }
 
-// expandHWAddrLine fills the x/X placeholders of an lxc.net.N.hwaddr (or
+// expandHWAddrLine fills the x placeholders of an lxc.net.N.hwaddr (or
 // legacy lxc.network.hwaddr) line with random hex digits, as LXC does
-// when it reads the initial config of lxc-create (rand_complete_hwaddr
-// in src/lxc/confile_utils.c), so that the new container keeps one
-// address instead of a new random one at every start
-// (lxc-test-createconfig checks this). As LXC, the digit at offset 1 of
-// the value gets its low bit cleared (a unicast address). Comments,
-// other keys and lines of included files are left alone.
+// when it reads the initial config of lxc-create (rand_complete_hwaddr),
+// so that the new container keeps one address instead of a new random one
+// at every start (Debian's lxc-test-createconfig checks this). The digits
+// are drawn by netcfg.ExpandHWAddr, as at start. Comments, other keys,
+// invalid patterns (the parser reports them) and lines of included files
+// are left alone.
 func expandHWAddrLine(line string) string {
-	trimmed := strings.TrimLeft(line, " \t")
-	eq := strings.IndexByte(trimmed, '=')
-	if eq < 0 || strings.HasPrefix(trimmed, "#") {
+	eq := strings.IndexByte(line, '=')
+	if eq < 0 || strings.HasPrefix(strings.TrimLeft(line, " \t"), "#") {
 		return line
 	}
-	key := strings.TrimSpace(trimmed[:eq])
-	if !(key == "lxc.network.hwaddr" || strings.HasPrefix(key, "lxc.net") && strings.HasSuffix(key, ".hwaddr")) {
+	key := strings.TrimSpace(line[:eq])
+	if key != "lxc.network.hwaddr" && !(strings.HasPrefix(key, "lxc.net.") && strings.HasSuffix(key, ".hwaddr")) {
 		return line
 	}
-	off := len(line) - len(trimmed) + eq + 1
-	val := []byte(line[off:])
-	start := 0
-	for start < len(val) && (val[start] == ' ' || val[start] == '\t') {
-		start++
+	val := strings.TrimSpace(line[eq+1:])
+	if len(val) >= 2 && (val[0] == '"' || val[0] == '\'') && val[len(val)-1] == val[0] {
+		val = val[1 : len(val)-1]
 	}
-	const hex = "0123456789abcdef"
-	var rnd [1]byte
-	for i := start; i < len(val); i++ {
-		if val[i] != 'x' && val[i] != 'X' {
-			continue
-		}
-		_, _ = rand.Read(rnd[:])
-		mask := byte(0x0f)
-		if i-start == 1 {
-			mask = 0x0e
-		}
-		val[i] = hex[rnd[0]&mask]
+	if !strings.ContainsAny(val, "xX") {
+		return line
 	}
-	return line[:off] + string(val)
+	mac, err := netcfg.ExpandHWAddr(val)
+	if err != nil {
+		return line
+	}
+	lead := line[eq+1:]
+	lead = lead[:len(lead)-len(strings.TrimLeft(lead, " \t"))]
+	return line[:eq+1] + lead + mac.String()
 }
 
 func joinLines(lines []string) []byte {

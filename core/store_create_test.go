@@ -44,7 +44,9 @@ func TestExpandHWAddrLine(t *testing.T) {
 	}{
 		{"lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx", `^lxc\.net\.0\.hwaddr = 00:16:3e(:[0-9a-f]{2}){3}$`},
 		{"  lxc.net.12.hwaddr=00:16:3e:XX:xX:12", `^  lxc\.net\.12\.hwaddr=00:16:3e(:[0-9a-f]{2}){2}:12$`},
-		{"lxc.network.hwaddr = xx:16:3e:00:00:00", `^lxc\.network\.hwaddr = [0-9a-f][02468ace]:16:3e:00:00:00$`},
+		{"lxc.network.hwaddr = xx:16:3e:00:00:00", `^lxc\.network\.hwaddr = [0-9a-f][26ae]:16:3e:00:00:00$`},
+		{`lxc.net.1.hwaddr = "00:16:3e:xx:00:01"`, `^lxc\.net\.1\.hwaddr = 00:16:3e:[0-9a-f]{2}:00:01$`},
+		{"lxc.net.0.hwaddr = 00:16:3e:xx:xx", `^lxc\.net\.0\.hwaddr = 00:16:3e:xx:xx$`},
 		{"# lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx", `^# lxc\.net\.0\.hwaddr = 00:16:3e:xx:xx:xx$`},
 		{"lxc.net.0.link = xxbr0", `^lxc\.net\.0\.link = xxbr0$`},
 		{"lxc.uts.name = xx", `^lxc\.uts\.name = xx$`},
