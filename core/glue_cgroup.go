@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -76,26 +77,51 @@ func firstPid(dir string) int {
 	return pid
 }
 
+// spawnInit starts the container's init born in its cgroups (see
+// cgroupfs.SpawnInto: no cgroup.procs write, hence no RCU grace period on
+// the start path). When the kernel refuses CLONE_INTO_CGROUP the init is
+// started plainly and attachCgroups moves it.
+func (m *monitor) spawnInit(cmd *exec.Cmd) error {
+	m.cgPlaced = false
+	if m.cg == nil {
+		return cmd.Start()
+	}
+	placed, err := cgroupfs.SpawnInto(m.cg, func(fd int) error {
+		if fd < 0 {
+			return cmd.Start()
+		}
+		attr := *cmd.SysProcAttr
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
+		err := cmd.Start()
+		if err != nil && cmd.Process == nil {
+			// CLONE_INTO_CGROUP refused (e.g. a unified cgroup that
+			// cannot take processes): once more without it.
+			fd = -1
+			*cmd.SysProcAttr = attr
+			cmd.Err = nil
+			return cmd.Start()
+		}
+		return err
+	})
+	if err != nil && cmd.Process == nil {
+		return err
+	}
+	if err != nil {
+		logf(LogWarn, "%v", err)
+	}
+	m.cgPlaced = placed
+	return nil
+}
+
 // attachCgroups puts the init into the payload and applies the limits.
 func (m *monitor) attachCgroups(pid int) error {
 	if m.cg == nil {
 		return nil
 	}
-	// Every cgroup.procs write may wait for an RCU grace period (the
-	// kernel's cgroup_threadgroup_rwsem); writes that follow each other
-	// closely share one. So the monitor and the init are moved back to
-	// back. A daemonized monitor leaves the caller's cgroup for its own
-	// (so that e.g. the end of a login session does not take it along);
-	// a foreground monitor (lxc-execute, lxc-start -F) is the user's own
-	// process and stays where it is, which also saves the move back out
-	// at teardown.
-	if m.o.Daemon {
-		if err := m.cg.AttachMonitor(os.Getpid()); err != nil {
-			return fmt.Errorf("moving the monitor into its cgroup: %w", err)
+	if !m.cgPlaced {
+		if err := m.cg.Attach(pid); err != nil {
+			return fmt.Errorf("attaching init to its cgroup: %w", err)
 		}
-	}
-	if err := m.cg.Attach(pid); err != nil {
-		return fmt.Errorf("attaching init to its cgroup: %w", err)
 	}
 	if err := m.cg.ApplySettings(); err != nil {
 		return err
@@ -117,6 +143,24 @@ func (m *monitor) teardownCgroups() {
 	m.cg = nil
 	m.rec.Cgroups = nil
 	m.saveRecord()
+}
+
+// moveMonitor moves a daemonized monitor out of the caller's cgroup into
+// its own (so that e.g. the end of a login session does not take it
+// along). It runs once the container is RUNNING: the cgroup.procs write
+// may wait for an RCU grace period, which lxc-start -d need not wait for.
+// A foreground monitor (lxc-execute, lxc-start -F) is the user's own
+// process and stays where it is, which also saves the move back out at
+// teardown.
+func (m *monitor) moveMonitor() {
+	if m.cg == nil || !m.o.Daemon || m.monitorMoved {
+		return
+	}
+	if err := m.cg.AttachMonitor(os.Getpid()); err != nil {
+		logf(LogWarn, "moving the monitor into its cgroup: %v", err)
+		return
+	}
+	m.monitorMoved = true
 }
 
 // thawForKill unfreezes the payload so that a kill reaches frozen tasks.

@@ -74,9 +74,13 @@ type monitor struct {
 	ttys    []*os.File
 	self    *os.File // sealed copy of our binary
 	cg      cgroupfs.Manager
-	net     *netcfg.Record
-	exited  chan unix.WaitStatus
-	rec     *stateRecord
+	// cgPlaced: the init was born in its cgroups (spawnInit).
+	cgPlaced bool
+	// monitorMoved: a daemon monitor sits in its monitor cgroup.
+	monitorMoved bool
+	net          *netcfg.Record
+	exited       chan unix.WaitStatus
+	rec          *stateRecord
 	// report tells the starting CLI about RUNNING or a failure, once.
 	report func(State, error)
 }
@@ -163,6 +167,7 @@ func (m *monitor) run() (int, error) {
 		// start-up garbage (config, JSON, cgroup and netlink buffers)
 		// back to the kernel and keep the heap small from here on.
 		if m.o.Daemon {
+			m.moveMonitor()
 			debug.SetGCPercent(25)
 			debug.FreeOSMemory()
 		}
@@ -360,7 +365,7 @@ func (m *monitor) startOnce() error {
 		child.Close()
 		return err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := m.spawnInit(cmd); err != nil {
 		child.Close()
 		return fmt.Errorf("cloning the container's init: %w", err)
 	}
