@@ -242,6 +242,13 @@ func shiftForIDMap(cfgPath, dir, rootfs string) error {
 	if err != nil || len(cfg.IDMap) == 0 {
 		return err
 	}
+	// An idmapped rootfs mount (lxc.rootfs.options = idmap=container)
+	// shifts at mount time: the files keep their owners.
+	for _, o := range strings.Split(cfg.RootfsOptions, ",") {
+		if strings.TrimSpace(o) == "idmap=container" {
+			return os.Chmod(dir, 0o771)
+		}
+	}
 	if err := ShiftRootfs(rootfs, cfg.IDMap); err != nil {
 		return fmt.Errorf("shifting the rootfs to the lxc.idmap ids: %w", err)
 	}

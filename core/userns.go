@@ -29,8 +29,10 @@ import (
 // build does not use: starting an idmapped container needs root.
 //
 // The rootfs must be owned by the mapped ids. A directory rootfs is
-// shifted once by lxc-create (ShiftRootfs); an idmapped bind mount
-// (lxc.rootfs.options = idmap=container) is not implemented yet.
+// shifted once by lxc-create (ShiftRootfs); with lxc.rootfs.options =
+// idmap=container the files keep their owners and the rootfs is mounted
+// idmapped instead (attach_rootfs_idmap.go), falling back to the plain
+// bind where the kernel or filesystem cannot idmap.
 
 // idmapInto sets up the user namespace mappings of the init (lxc.idmap),
 // hands the host side of the console to the container's root and
