@@ -67,6 +67,11 @@ func (m *monitor) setupNetwork() error {
 	if !m.ownNetNS() {
 		return nil
 	}
+	if m.loopbackOnly() {
+		// Nothing on the host side: the init brings lo up itself
+		// (InitSpec.LoopbackUp), no netlink round trips needed.
+		return nil
+	}
 	ns, err := netcfg.OpenNS(m.initPID)
 	if err != nil {
 		return fmt.Errorf("opening the container's network namespace: %w", err)
@@ -83,6 +88,17 @@ func (m *monitor) setupNetwork() error {
 	m.rec.Net = mustJSON(rec)
 	m.saveRecord()
 	return nil
+}
+
+// loopbackOnly reports a network of only "empty" devices (or none) without
+// scripts: a new namespace with lo up and nothing else.
+func (m *monitor) loopbackOnly() bool {
+	for _, d := range m.cfg.Net {
+		if (d.Type != "empty" && d.Type != "") || d.ScriptUp != "" || d.ScriptDown != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // teardownNetwork removes the host side of the network devices and gives

@@ -44,6 +44,9 @@ type InitSpec struct {
 	HookEnv []string `json:"hook_env"`
 	// Shares are namespaces of other processes to join (share.go).
 	Shares []SharedNS `json:"shares,omitempty"`
+	// LoopbackUp: init brings lo up itself (a network of only "empty"
+	// devices, for which the monitor does no netlink work).
+	LoopbackUp bool `json:"loopback_up,omitempty"`
 }
 
 // HiddenEntry is called from package main's init() with os.Args. When the
@@ -102,6 +105,11 @@ func runInit(spec *InitSpec, syncf *os.File, rootfsMnt *os.File) error {
 	}
 	if err := joinShared(spec.Shares); err != nil {
 		return err
+	}
+	if spec.LoopbackUp {
+		if err := loopbackUp(); err != nil {
+			return fmt.Errorf("bringing up lo: %w", err)
+		}
 	}
 	if spec.CgroupNS {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
@@ -491,6 +499,24 @@ func reapLoop(child int, sigs chan os.Signal) int {
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// loopbackUp sets IFF_UP on lo of our network namespace.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }
 
 // urgentSignals are the signals whose default action would end a Go pid

@@ -401,6 +401,7 @@ func (m *monitor) startOnce() error {
 		Name: m.name, LXCPath: m.st.Path, ConfigFile: m.o.ConfigFile, Config: m.cfg,
 		Execute: m.o.Execute, Cmd: m.o.Cmd, Env: m.initEnv(), HasConsole: consoleSlave != nil,
 		CgroupNS: cgns, UID: m.o.UID, GID: m.o.GID, HookEnv: m.hookEnv(), Shares: shares,
+		LoopbackUp: m.ownNetNS() && m.loopbackOnly(),
 	}
 	// lxc.rootfs.options = idmap=container: an idmapped mount of the
 	// rootfs goes with the spec (attach_rootfs_idmap.go).
