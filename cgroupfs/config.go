@@ -22,6 +22,11 @@ type Config struct {
 	// Name is the container name; cgroups are lxc.payload.<Name> and
 	// lxc.monitor.<Name>.
 	Name string
+	// NoMonitor skips creating the monitor cgroups: a foreground monitor
+	// (lxc-execute) stays in its caller's cgroup, so an empty
+	// lxc.monitor.<Name> would only cost a mkdir and an rmdir per
+	// hierarchy. Destroy still removes one left by an earlier run.
+	NoMonitor bool `json:",omitempty"`
 	// Relative (lxc.cgroup.relative) places the cgroups under the cgroup of
 	// the calling process instead of the root of each hierarchy.
 	Relative bool

@@ -160,6 +160,9 @@ func (b *base) Create() (err error) {
 			return fmt.Errorf("remove stale cgroup: %w", err)
 		}
 		for _, cg := range []string{p.Monitor, p.Payload, p.Init} {
+			if cg == p.Monitor && b.cfg.NoMonitor {
+				continue
+			}
 			if err := b.mkdirChain(p, cg, &created); err != nil {
 				return err
 			}

@@ -36,6 +36,9 @@ func cgroupConfig(name string, cfg *Config) cgroupfs.Config {
 // crash at any later point can be cleaned up.
 func (m *monitor) setupCgroups() error {
 	cc := cgroupConfig(m.name, m.cfg)
+	// Only a daemonized monitor moves into lxc.monitor.<name>
+	// (moveMonitor); a foreground one needs none.
+	cc.NoMonitor = !m.o.Daemon
 	cc.Warnf = func(format string, args ...any) { logf(LogWarn, format, args...) }
 	mgr, err := cgroupfs.New(cc)
 	if err != nil {
