@@ -602,6 +602,11 @@ func (m *monitor) finish(status int) {
 }
 
 func (m *monitor) closeSocket() {
+	// The -p pidfile goes when the container stops, as with LXC; before
+	// the socket closes, so it is gone when lxc-stop returns.
+	if m.o.PidFile != "" {
+		_ = os.Remove(m.o.PidFile)
+	}
 	if m.ln != nil {
 		m.ln.Close()
 	}
