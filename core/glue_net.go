@@ -3,6 +3,8 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 
 	"github.com/vishvananda/netns"
@@ -132,12 +134,36 @@ func staleNetwork(r *stateRecord) {
 	_ = netcfg.Teardown(rec, netcfg.Options{NS: netns.None()})
 }
 
+// onlyLoopback reports whether the network namespace of pid has no
+// interface but lo, read from /proc/PID/net/dev (much cheaper than a
+// netlink handle opened in that namespace).
+func onlyLoopback(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/dev", pid))
+	if err != nil {
+		return false
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) < 3 {
+		return false
+	}
+	for _, l := range lines[2:] {
+		name, _, _ := strings.Cut(strings.TrimSpace(l), ":")
+		if name != "lo" {
+			return false
+		}
+	}
+	return true
+}
+
 // netInfo fills addresses, interfaces and link counters for lxc-info.
 func (m *monitor) netInfo(ri *RuntimeInfo) {
 	if m.initPID <= 0 {
 		return
 	}
-	if info, err := netcfg.Info(m.initPID); err == nil {
+	if onlyLoopback(m.initPID) {
+		// lo's addresses are never shown: nothing to ask netlink.
+		ri.Interfaces = []string{"lo"}
+	} else if info, err := netcfg.Info(m.initPID); err == nil {
 		ri.IPv4, ri.IPv6, ri.Interfaces = info.IPv4, info.IPv6, info.Interfaces
 	}
 	// As LXC's lxc-info (print_net_stats): one Link block per device in
