@@ -15,7 +15,7 @@ func init() {
 }
 
 func executeCommand() *cli.Command {
-	return &cli.Command{
+	cmd := &cli.Command{
 		Usage:     "run an application inside a container",
 		UsageText: "lxc-execute --name=NAME [-f CONFIG] [-s KEY=VAL] [-u UID] [-g GID] [-d] [--] COMMAND",
 		Description: "Runs COMMAND as pid 2 of a container whose pid 1 is a minimal init (lxc-init) that\n" +
@@ -25,13 +25,15 @@ func executeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "define", Aliases: []string{"s"}, Usage: "Assign VAL to configuration variable KEY"},
 			&cli.StringFlag{Name: "uid", Aliases: []string{"u"}, Usage: "Execute COMMAND with UID inside the container"},
 			&cli.StringFlag{Name: "gid", Aliases: []string{"g"}, Usage: "Execute COMMAND with GID inside the container"},
-			&cli.StringFlag{Name: "share-net", Usage: "Share a network namespace with another container or pid"},
-			&cli.StringFlag{Name: "share-ipc", Usage: "Share an IPC namespace with another container or pid"},
-			&cli.StringFlag{Name: "share-uts", Usage: "Share a UTS namespace with another container or pid"},
 		},
 		Action: runExecute,
 	}
+	cmd.Flags = append(cmd.Flags, shareFlags(executeShares...)...)
+	return cmd
 }
+
+// executeShares are the namespaces lxc-execute can share.
+var executeShares = []string{"net", "ipc", "uts"}
 
 func runExecute(c *cli.Context) error {
 	o, st, err := common(c, true)
@@ -64,12 +66,7 @@ func runExecute(c *cli.Context) error {
 		}
 	}
 	logFile, level := logSettings(o, st, cfg)
-	share := map[string]string{}
-	for _, ns := range []string{"net", "ipc", "uts"} {
-		if v := c.String("share-" + ns); v != "" {
-			share[ns] = v
-		}
-	}
+	share := shareMap(c, executeShares...)
 	so := &core.StartOptions{
 		Share: share,
 		Name:  o.Name, Config: cfg, ConfigFile: file, Cmd: cmd, Execute: true,

@@ -2,7 +2,9 @@ package applets
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,4 +49,25 @@ func isNoConfig(err error) bool { return errors.Is(err, core.ErrNoConfig) }
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// shareFlags are the --share-NS options of lxc-start and lxc-execute.
+func shareFlags(nss ...string) []cli.Flag {
+	var fs []cli.Flag
+	for _, ns := range nss {
+		fs = append(fs, &cli.StringFlag{Name: "share-" + ns,
+			Usage: fmt.Sprintf("Share the %s namespace of another container or pid", strings.ToUpper(ns))})
+	}
+	return fs
+}
+
+// shareMap collects the --share-NS options given.
+func shareMap(c *cli.Context, nss ...string) map[string]string {
+	share := map[string]string{}
+	for _, ns := range nss {
+		if v := c.String("share-" + ns); v != "" {
+			share[ns] = v
+		}
+	}
+	return share
 }

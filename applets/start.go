@@ -14,7 +14,7 @@ func init() {
 }
 
 func startCommand() *cli.Command {
-	return &cli.Command{
+	cmd := &cli.Command{
 		Usage:     "start a container",
 		UsageText: "lxc-start --name=NAME [-d|-F] [-p PIDFILE] [-f CONFIG] [-s KEY=VAL] [-- COMMAND]",
 		Description: "Runs COMMAND (default lxc.init.cmd, else /sbin/init) as pid 1 of the container NAME.\n" +
@@ -28,14 +28,15 @@ func startCommand() *cli.Command {
 			&cli.StringFlag{Name: "console-log", Aliases: []string{"L"}, Usage: "Log container console output to FILE"},
 			&cli.BoolFlag{Name: "close-all-fds", Aliases: []string{"C"}, Usage: "Close all inherited fds (always done)"},
 			&cli.StringSliceFlag{Name: "define", Aliases: []string{"s"}, Usage: "Assign VAL to configuration variable KEY"},
-			&cli.StringFlag{Name: "share-net", Usage: "Share a network namespace with another container or pid"},
-			&cli.StringFlag{Name: "share-ipc", Usage: "Share an IPC namespace with another container or pid"},
-			&cli.StringFlag{Name: "share-uts", Usage: "Share a UTS namespace with another container or pid"},
-			&cli.StringFlag{Name: "share-pid", Usage: "Share a PID namespace with another container or pid"},
 		},
 		Action: runStart,
 	}
+	cmd.Flags = append(cmd.Flags, shareFlags(startShares...)...)
+	return cmd
 }
+
+// startShares are the namespaces lxc-start can share.
+var startShares = []string{"net", "ipc", "uts", "pid"}
 
 func runStart(c *cli.Context) error {
 	o, st, err := common(c, true)
@@ -57,12 +58,7 @@ func runStart(c *cli.Context) error {
 		cmd = []string{"/sbin/init"}
 	}
 	logFile, level := logSettings(o, st, cfg)
-	share := map[string]string{}
-	for _, ns := range []string{"net", "ipc", "uts", "pid"} {
-		if v := c.String("share-" + ns); v != "" {
-			share[ns] = v
-		}
-	}
+	share := shareMap(c, startShares...)
 	fg := c.Bool("foreground")
 	so := &core.StartOptions{
 		Name: o.Name, Config: cfg, ConfigFile: file, Cmd: cmd,

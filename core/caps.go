@@ -45,7 +45,7 @@ func lastCap() int {
 		return len(capabilityNames) - 1
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
+	if err != nil || n < 0 {
 		return len(capabilityNames) - 1
 	}
 	return n

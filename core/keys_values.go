@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -283,40 +282,18 @@ func mergeNamespaces(a, b []string) []string {
 	return out
 }
 
-// cfgCapNames is the kernel's capability list (include/uapi/linux/
-// capability.h) by number, spelled as lxc.cap.* takes it.
-var cfgCapNames = [...]string{
-	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
-	"setgid", "setuid", "setpcap", "linux_immutable", "net_bind_service",
-	"net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
-	"sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
-	"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time",
-	"sys_tty_config", "mknod", "lease", "audit_write", "audit_control",
-	"setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
-	"block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
-}
-
-// cfgLastCap is the highest capability number the running kernel knows.
-func cfgLastCap() int {
-	b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
-	if err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n >= 0 {
-			return n
-		}
-	}
-	return len(cfgCapNames) - 1
-}
-
 // validCapability accepts a lower-case name without "cap_" or a number up
 // to the kernel's last capability, as LXC's parse_cap.
 func validCapability(c string) bool {
-	for _, n := range cfgCapNames {
+	// Only the exact lower-case spelling: LXC rejects "CAP_SYS_ADMIN"
+	// at parse time (CapabilityNumber accepts more).
+	for _, n := range capabilityNames {
 		if n == c {
 			return true
 		}
 	}
 	n, err := strconv.Atoi(c)
-	return err == nil && n >= 0 && n <= cfgLastCap()
+	return err == nil && n >= 0 && n <= lastCap()
 }
 
 // archPersonality maps lxc.arch names to a personality: 8 (PER_LINUX32)
