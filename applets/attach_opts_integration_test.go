@@ -114,3 +114,21 @@ func TestAttachUIDGID(t *testing.T) {
 		t.Fatalf("attach -u 1000 -g 1001: %v", r)
 	}
 }
+
+// TestAttachRemount: -R gives the attached command a fresh /proc and /sys
+// in a mount namespace of its own: proc:mixed's read-only /proc/sys
+// mount of the container is not there.
+func TestAttachRemount(t *testing.T) {
+	requireRoot(t)
+	e := newEnv(t)
+	name := e.startBusybox(t)
+	check := "if grep -q ' /proc/sys ' /proc/self/mountinfo; then echo ro-proc-sys; fi; cat /proc/1/comm"
+	r := e.attach("", name, "--", "/bin/sh", "-c", check)
+	if r.RC != 0 || !strings.Contains(r.Stdout, "ro-proc-sys") {
+		t.Fatalf("without -R: %v", r)
+	}
+	r = e.attach("", name, "-R", "--", "/bin/sh", "-c", check)
+	if r.RC != 0 || strings.Contains(r.Stdout, "ro-proc-sys") || !strings.Contains(r.Stdout, "init") {
+		t.Fatalf("with -R: %v", r)
+	}
+}
