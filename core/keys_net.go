@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"github.com/lxc-go/lxc/netcfg"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -90,6 +91,23 @@ func netStr(f func(*NetDev) *string, check func(string) error) netSub {
 		get:   func(d *NetDev) string { return *f(d) },
 		clear: func(d *NetDev) { *f(d) = "" },
 	}
+}
+
+// hwaddrSub keeps lxc.net.N.hwaddr as written (the 'x' nibbles are
+// randomised when the device is created), but reads back as LXC shows it
+// (lxc-info -c): with the 'x' nibbles filled in, since LXC randomises
+// them when it parses the key.
+func hwaddrSub() netSub {
+	sub := netStr(func(d *NetDev) *string { return &d.HWAddr }, nil)
+	sub.get = func(d *NetDev) string {
+		if strings.ContainsAny(d.HWAddr, "xX") {
+			if mac, err := netcfg.ExpandHWAddr(d.HWAddr); err == nil {
+				return mac.String()
+			}
+		}
+		return d.HWAddr
+	}
+	return sub
 }
 
 func netList(f func(*NetDev) *[]string, check func(string) (string, error)) netSub {
@@ -250,7 +268,7 @@ var netSubs = map[string]netSub{
 	},
 	"link":         netStr(func(d *NetDev) *string { return &d.Link }, ifName),
 	"name":         netStr(func(d *NetDev) *string { return &d.Name }, ifName),
-	"hwaddr":       netStr(func(d *NetDev) *string { return &d.HWAddr }, nil),
+	"hwaddr":       hwaddrSub(),
 	"mtu":          netStr(func(d *NetDev) *string { return &d.MTU }, nil),
 	"ipv4.address": ipv4Sub(),
 	"ipv6.address": netList(func(d *NetDev) *[]string { return &d.IPv6 }, parseIPv6Addr),
