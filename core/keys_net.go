@@ -3,10 +3,11 @@ package core
 import (
 	"errors"
 	"fmt"
-	"github.com/lxc-go/lxc/netcfg"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/lxc-go/lxc/netcfg"
 )
 
 // Network keys: lxc.net clears every device, lxc.net.N clears device N,
