@@ -69,7 +69,7 @@ func runStart(c *cli.Context) error {
 	status, err := core.Start(st, so)
 	if errors.Is(err, core.ErrRunning) {
 		// LXC prints the error but exits 0.
-		fmt.Fprintf(ctxErr, "lxc-start: %s: Container \"%s\" is already running\n", o.Name, o.Name)
+		fmt.Fprintf(ctxErr, "lxc-start: %s: Container is already running\n", o.Name)
 		return nil
 	}
 	if err != nil {
