@@ -15,7 +15,8 @@ func init() {
 			Usage:     "lxc-checkpoint checkpoints and restores containers",
 			UsageText: "lxc-checkpoint -n NAME -D DIR [-s] [-v] [-p] [-A SCRIPT] [--predump-dir DIR]\nlxc-checkpoint -n NAME -D DIR -r [-d|-F] [-v]",
 			Description: "Needs the criu binary; \"criu check\" must pass, and its output is shown when it does not.\n" +
-				"Restore (-r) is not available yet: the monitor has no criu restore mode.",
+				"A restore (-r) starts a monitor that runs \"criu restore\" and then supervises the restored container\n" +
+				"as lxc-start does: daemonized by default (-d), or in the foreground (-F), returning when it stops.",
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "checkpoint-dir", Aliases: []string{"D"}, Usage: "directory to save the checkpoint in"},
 				&cli.BoolFlag{Name: "stop", Aliases: []string{"s"}, Usage: "stop the container after checkpointing"},

@@ -19,14 +19,20 @@ import (
 //	     --manage-cgroups=full --ext-mount-map auto
 //	     --enable-external-sharing --enable-external-masters
 //	     --enable-fs hugetlbfs --enable-fs tracefs -D DIR -o DIR/ACTION.log
-//	     [--cgroup-root CTRLS:PATH]... [-vvvvvv] [--action-script SCRIPT]
+//	     [--cgroup-root CTRLS:PATH]... [-v4] [--action-script SCRIPT]
 //	     [--ext-mount-map /TARGET:TARGET]...        (bind lxc.mount.entry)
 //	     -t INITPID --skip-in-flight --freeze-cgroup /sys/fs/cgroup/freezer/PATH
 //	     [--ext-mount-map /dev/console:console --external tty[RDEV:DEV]]
-//	     [--prev-images-dir DIR] --force-irmap [--leave-running]
+//	     [--prev-images-dir DIR --track-mem] --force-irmap [--leave-running]
 //	criu restore ...same common part... --root ROOTFS --restore-detached
 //	     --restore-sibling [--inherit-fd fd[N]:tty[..]]
-//	     [--ext-mount-map console:NAME] [--external veth[ETH]:PAIR[@LINK]]...
+//	     [--ext-mount-map console:NAME] [--lsm-profile apparmor:PROFILE]
+//	     [--external veth[ETH]:PAIR[@LINK]]...
+//
+// (liblxc 5.0.2 spells verbosity "-v4" and adds "--track-mem" to a dump
+// on top of a pre-dump; no --pidfile: the restored init is found among
+// the monitor's children, see restore.go.) The dump saves the console's
+// tty id to DIR/tty.info, which the restore reads back.
 //
 // Before any of that, "criu check" must succeed: its output is the
 // error the user sees when it does not (criu 3.17 cannot initialise on
@@ -49,11 +55,16 @@ type CriuArgs struct {
 	ConsoleFD    int    // restore: fd of the console pty (-1 none)
 	ConsoleTTY   string // restore: saved tty info
 	ConsoleName  string // restore: console pty name
+	LSMProfile   string // restore: "apparmor:PROFILE", "" none
 	Veths        []CriuVeth
 }
 
-// CriuVeth is a veth the restore recreates.
-type CriuVeth struct{ Name, Pair, Link string }
+// CriuVeth is a veth (or macvlan) the restore recreates: Name inside
+// the container, Pair the host side, Link its bridge (macvlan: parent).
+type CriuVeth struct {
+	Name, Pair, Link string
+	Macvlan          bool
+}
 
 // Build returns the criu argv (without "criu").
 func (a *CriuArgs) Build() []string {
@@ -65,7 +76,7 @@ func (a *CriuArgs) Build() []string {
 		args = append(args, "--cgroup-root", r)
 	}
 	if a.Verbose {
-		args = append(args, "-vvvvvv")
+		args = append(args, "-v4")
 	}
 	if a.ActionScript != "" {
 		args = append(args, "--action-script", a.ActionScript)
@@ -87,7 +98,7 @@ func (a *CriuArgs) Build() []string {
 			args = append(args, "--ext-mount-map", "/dev/console:console", "--external", a.TTYID)
 		}
 		if a.PredumpDir != "" {
-			args = append(args, "--prev-images-dir", a.PredumpDir)
+			args = append(args, "--prev-images-dir", a.PredumpDir, "--track-mem")
 		}
 		args = append(args, "--force-irmap")
 		if a.Action == "dump" && !a.Stop {
@@ -102,13 +113,18 @@ func (a *CriuArgs) Build() []string {
 	if a.ConsoleName != "" {
 		args = append(args, "--ext-mount-map", "console:"+a.ConsoleName)
 	}
+	if a.LSMProfile != "" {
+		args = append(args, "--lsm-profile", a.LSMProfile)
+	}
 	for i, v := range a.Veths {
 		eth := v.Name
 		if eth == "" {
 			eth = "eth" + strconv.Itoa(i)
 		}
 		s := "veth[" + eth + "]:" + v.Pair
-		if v.Link != "" {
+		if v.Macvlan {
+			s = "macvlan[" + eth + "]:" + v.Link
+		} else if v.Link != "" {
 			s += "@" + v.Link
 		}
 		args = append(args, "--external", s)
@@ -169,10 +185,7 @@ func Checkpoint(st *Store, name string, o CheckpointOptions) error {
 		return err
 	}
 	if o.Restore {
-		// A restore replaces the container's init by criu's restored
-		// tree under a monitor; that needs a "restore" start mode in
-		// the monitor, which does not exist yet.
-		return fmt.Errorf("restoring %q: the monitor has no criu restore mode yet", name)
+		return restoreContainer(st, name, cfg, criu, o) // restore.go
 	}
 	s := st.Status(name)
 	if s.State == STOPPED || s.InitPID <= 0 {
@@ -182,6 +195,13 @@ func Checkpoint(st *Store, name string, o CheckpointOptions) error {
 		return err
 	}
 	a := dumpArgs(cfg, s.InitPID, o)
+	if a.TTYID != "" {
+		// The restore hands criu the new console as this tty (LXC's
+		// tty.info).
+		if err := os.WriteFile(filepath.Join(o.Dir, "tty.info"), []byte(a.TTYID), 0o644); err != nil {
+			return err
+		}
+	}
 	out, err := exec.Command(criu, a.Build()...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("criu %s failed (%v): %s (see %s)", a.Action, err, strings.TrimSpace(string(out)),
@@ -198,13 +218,7 @@ func dumpArgs(cfg *Config, pid int, o CheckpointOptions) *CriuArgs {
 		a.Action = "pre-dump"
 	}
 	a.CgroupRoots, a.FreezerPath = procCgroupRoots(pid)
-	for _, l := range cfg.MountEntries {
-		e, err := parseMountEntry(l)
-		if err != nil || e.Opts.Flags&unix.MS_BIND == 0 {
-			continue
-		}
-		a.BindMounts = append(a.BindMounts, [2]string{e.Target, e.Source})
-	}
+	a.BindMounts = bindMountEntries(cfg)
 	if cfg.ConsolePath != "none" {
 		var st unix.Stat_t
 		if unix.Stat(fmt.Sprintf("/proc/%d/root/dev/console", pid), &st) == nil && st.Rdev != 0 {
@@ -212,6 +226,20 @@ func dumpArgs(cfg *Config, pid int, o CheckpointOptions) *CriuArgs {
 		}
 	}
 	return a
+}
+
+// bindMountEntries lists the lxc.mount.entry bind mounts as
+// {target, source}: criu maps them as external mounts.
+func bindMountEntries(cfg *Config) [][2]string {
+	var out [][2]string
+	for _, l := range cfg.MountEntries {
+		e, err := parseMountEntry(l)
+		if err != nil || e.Opts.Flags&unix.MS_BIND == 0 {
+			continue
+		}
+		out = append(out, [2]string{e.Target, e.Source})
+	}
+	return out
 }
 
 // procCgroupRoots reads /proc/PID/cgroup: "ctrls:path" per v1 hierarchy

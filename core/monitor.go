@@ -49,6 +49,9 @@ type StartOptions struct {
 	// CreatedDir: the container directory was made for this run (a
 	// volatile container) and is removed when it stops.
 	CreatedDir bool `json:"created_dir"`
+	// Restore: the init is not cloned but restored by criu
+	// (lxc-checkpoint -r, restore.go).
+	Restore *RestoreOptions `json:"restore,omitempty"`
 }
 
 // monitor supervises one container: it owns the init process, the
@@ -327,6 +330,9 @@ func (m *monitor) startOnce() error {
 		m.console = master
 		consoleSlave = slave
 		defer slave.Close()
+	}
+	if m.o.Restore != nil {
+		return m.restoreOnce(consoleSlave)
 	}
 	if m.self == nil {
 		self, err := sealedSelf()
