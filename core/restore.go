@@ -152,7 +152,11 @@ func (m *monitor) restoreArgs(console *os.File) (*CriuArgs, error) {
 	if console != nil {
 		// The slave is the child's first extra file (runCriuRestore).
 		a.ConsoleFD = 3
+		// LXC's console.name: the slave's path (ttyname).
 		a.ConsoleName = console.Name()
+		if p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", console.Fd())); err == nil {
+			a.ConsoleName = p
+		}
 	}
 	if a.ConsoleTTY != "" && console == nil {
 		return nil, errors.New("lxc.console.path configured on source host but not target")
