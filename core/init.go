@@ -224,8 +224,9 @@ func runInit(spec *InitSpec, syncf *os.File, rootfsMnt *os.File) error {
 			return fmt.Errorf("lxc.init.cwd %q is outside the container", cfg.InitCwd)
 		}
 	}
-	// seccomp (lxc.seccomp.*): loaded while init still has CAP_SYS_ADMIN.
-	if err := applySeccomp(seccomp); err != nil {
+	// seccomp (lxc.seccomp.*): loaded while init still has CAP_SYS_ADMIN;
+	// with notify rules its listener goes to the monitor (seccomp_notify.go).
+	if err := applySeccomp(seccomp, syncf); err != nil {
 		return err
 	}
 	if err := dropCapabilities(cfg); err != nil {

@@ -86,6 +86,8 @@ type monitor struct {
 	rec          *stateRecord
 	// report tells the starting CLI about RUNNING or a failure, once.
 	report func(State, error)
+	// seccompNotify answers seccomp notify rules (seccomp_notify.go).
+	seccompNotify *seccompNotifier
 }
 
 // monitorMain is the daemonized monitor (lxc-start -d): fd 3 is a
@@ -446,12 +448,16 @@ func (m *monitor) startOnce() error {
 		return err
 	}
 	for {
-		msg, _, err := recvMsg(parent)
+		msg, files, err := recvMsg(parent)
 		if err == io.EOF {
 			break // exec succeeded: the socket was close-on-exec
 		}
 		if err != nil {
 			return err
+		}
+		if msg.Type == syncSeccompListener && len(files) == 1 {
+			m.seccompNotify = startSeccompNotify(files[0], m.cfg, m.initPID)
+			continue
 		}
 		if msg.Type == "running" {
 			continue // lxc-execute: pid 2 started
@@ -583,6 +589,8 @@ func (m *monitor) teardown(reboot bool) {
 		t.Close()
 	}
 	m.ttys = nil
+	m.seccompNotify.stop()
+	m.seccompNotify = nil
 	if m.console != nil {
 		m.console.Close()
 		m.console = nil

@@ -53,6 +53,12 @@ type SeccompProgram struct {
 	// the process already runs under one; otherwise it is skipped then,
 	// as LXC does ("Already seccomp-confined, not loading new policy").
 	AllowNesting bool
+	// Notify: some rule has the action notify. The container's init then
+	// loads the filter with a listener and hands it to the monitor, which
+	// forwards the notifications to lxc.seccomp.notify.proxy
+	// (seccomp_notify.go). Loaded without a listener (lxc-attach), the
+	// kernel fails those syscalls with ENOSYS.
+	Notify bool
 }
 
 // LoadSeccomp reads and compiles the profile of cfg. It returns nil (and
@@ -89,13 +95,17 @@ func CompileSeccompProfile(text string) (*SeccompProgram, error) {
 }
 
 func compileProgram(path string, pol *SeccompPolicy, nesting bool) (*SeccompProgram, error) {
+	notify := false
 	for _, r := range pol.Rules {
 		if r.Action.Kind == SeccompNotify {
-			return nil, fmt.Errorf("lxc.seccomp.profile %q: line %d: action notify needs a seccomp notify proxy, which this build does not support", path, r.Line)
+			notify = true
 		}
 	}
+	// A default notify would stop init itself on its first syscall after
+	// loading the filter, before it can hand the listener to the monitor
+	// (LXC only asks for a listener for notify rules, not a default).
 	if pol.Default.Kind == SeccompNotify {
-		return nil, fmt.Errorf("lxc.seccomp.profile %q: default action notify is not supported", path)
+		return nil, fmt.Errorf("lxc.seccomp.profile %q: default action notify is not supported (use notify on single syscalls)", path)
 	}
 	filter, warnings, err := CompileSeccomp(pol)
 	if err != nil {
@@ -104,7 +114,7 @@ func compileProgram(path string, pol *SeccompPolicy, nesting bool) (*SeccompProg
 	for _, w := range warnings {
 		logf(LogWarn, "lxc.seccomp.profile %q: %s", path, w)
 	}
-	return &SeccompProgram{Profile: path, Filter: filter, AllowNesting: nesting}, nil
+	return &SeccompProgram{Profile: path, Filter: filter, AllowNesting: nesting, Notify: notify}, nil
 }
 
 // Seccomp modes and flags of seccomp(2).
@@ -119,27 +129,39 @@ const (
 // Loading needs CAP_SYS_ADMIN in the current user namespace or
 // no_new_privs. A nil program does nothing.
 func (p *SeccompProgram) Apply() error {
+	_, err := p.load(false)
+	return err
+}
+
+// load loads the filter into the calling thread (see Apply). With
+// listener set it asks the kernel for a notification listener and
+// returns its fd (-1 when nothing was loaded).
+func (p *SeccompProgram) load(listener bool) (int, error) {
 	if p == nil || len(p.Filter) == 0 {
-		return nil
+		return -1, nil
 	}
 	runtime.LockOSThread()
 	if !p.AllowNesting {
 		if mode, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0); err == nil && mode == seccompModeFilter {
 			logf(LogInfo, "already seccomp-confined, not loading new policy")
-			return nil
+			return -1, nil
 		}
 	}
+	var flags uintptr
+	if listener {
+		flags = unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
+	}
 	prog := unix.SockFprog{Len: uint16(len(p.Filter)), Filter: &p.Filter[0]}
-	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, seccompSetModeFilt, 0, uintptr(unsafe.Pointer(&prog)))
+	r, _, errno := unix.Syscall(unix.SYS_SECCOMP, seccompSetModeFilt, flags, uintptr(unsafe.Pointer(&prog)))
 	runtime.KeepAlive(p)
 	if errno != 0 {
 		if errors.Is(errno, unix.EACCES) {
-			return fmt.Errorf("loading seccomp profile %q: %w (needs CAP_SYS_ADMIN or lxc.no_new_privs = 1)", p.Profile, errno)
+			return -1, fmt.Errorf("loading seccomp profile %q: %w (needs CAP_SYS_ADMIN or lxc.no_new_privs = 1)", p.Profile, errno)
 		}
-		return fmt.Errorf("loading seccomp profile %q: %w", p.Profile, errno)
+		return -1, fmt.Errorf("loading seccomp profile %q: %w", p.Profile, errno)
 	}
-	return nil
+	if !listener {
+		return -1, nil
+	}
+	return int(r), nil
 }
-
-// applySeccomp loads the seccomp program init prepared (nil: none).
-func applySeccomp(p *SeccompProgram) error { return p.Apply() }

@@ -248,11 +248,7 @@ func TestSeccompBPF(t *testing.T) {
 	}
 }
 
-func TestSeccompNotifyRefused(t *testing.T) {
-	if _, err := CompileSeccompProfile("2\ndenylist\nmknod notify\n"); err == nil || !strings.Contains(err.Error(), "notify") {
-		t.Fatalf("err = %v", err)
-	}
-}
+// Notify rules: seccomp_notify_test.go.
 
 func TestSeccompShippedProfile(t *testing.T) {
 	const p = "/usr/share/lxc/config/common.seccomp"
