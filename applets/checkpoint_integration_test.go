@@ -3,6 +3,7 @@ package applets
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -174,4 +175,51 @@ func TestCheckpointRestoreFakeCriuFails(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.P, n, "command")); err == nil {
 		t.Fatalf("command socket left")
 	}
+}
+
+// TestCheckpointRestoreForeground: with -F lxc-checkpoint is the monitor
+// and returns (0, as LXC) once the restored container is stopped; a
+// second restore of the running container is refused.
+func TestCheckpointRestoreForeground(t *testing.T) {
+	requireRoot(t)
+	e := newEnv(t)
+	bin, _ := fakeCriu(t, false)
+	e.ExtraEnv = append(e.ExtraEnv, "PATH="+bin+":"+os.Getenv("PATH"))
+	n := uniqueName("rfg")
+	e.createBusybox(n, "lxc.console.path = none")
+	img := t.TempDir()
+	cmd := exec.Command(lxcBin, "checkpoint", "-P", e.P, "-n", n, "-D", img, "-r", "-F")
+	cmd.Env = append(append(os.Environ(), "_LXC_SYSTEM_CONFIG="+e.SysConf), e.ExtraEnv...)
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+	})
+	waitFor(t, 10*time.Second, "RUNNING", func() bool {
+		return strings.Contains(e.lxc("info", "-n", n, "-s").Stdout, "RUNNING")
+	})
+	rec := e.record(n)
+	if rec.MonitorPID != cmd.Process.Pid || ppidOf(rec.InitPID) != cmd.Process.Pid {
+		t.Fatalf("lxc-checkpoint -F (%d) is not the monitor and parent: %+v", cmd.Process.Pid, rec)
+	}
+	if r := e.lxc("checkpoint", "-n", n, "-D", img, "-r"); r.RC != 1 || !strings.Contains(r.Stderr, "is running, not restoring") {
+		t.Fatalf("second restore: %v", r)
+	}
+	e.must("stop", "-n", n, "-k")
+	select {
+	case err := <-done:
+		done <- err
+		if err != nil {
+			t.Fatalf("lxc-checkpoint -r -F: %v: %s", err, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("lxc-checkpoint -r -F did not return after lxc-stop -k")
+	}
+	waitFor(t, 10*time.Second, "cgroups to go", func() bool { return len(payloadCgroups(n)) == 0 })
 }
