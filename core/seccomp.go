@@ -16,11 +16,13 @@ import (
 // locked thread right before it drops capabilities and execs, and by
 // lxc-attach before it execs in the container.
 //
-// When lxc.seccomp.profile is unset nothing is loaded, as with LXC: LXC's
-// default filter is the one its shipped common.conf sets
-// (lxc.seccomp.profile = /usr/share/lxc/config/common.seccomp). Our
-// equivalent is DefaultSeccompProfile, which a template can write next to
-// the container's config and reference.
+// When lxc.seccomp.profile is unset, DefaultSeccompProfile is loaded.
+// LXC itself loads nothing then, but nearly every LXC container gets the
+// same filter through the shipped common.conf (lxc.seccomp.profile =
+// /usr/share/lxc/config/common.seccomp), and a container without it can
+// load kernel modules, kexec, or inject keystrokes into a terminal with
+// TIOCSTI. A profile of one's own replaces the default; a profile that
+// denies nothing ("2\ndenylist\n") lets every syscall through.
 
 // DefaultSeccompProfile blocks what LXC's common.seccomp blocks (forced
 // umounts, kexec_load, open_by_handle_at and the kernel module calls)
@@ -61,12 +63,19 @@ type SeccompProgram struct {
 	Notify bool
 }
 
-// LoadSeccomp reads and compiles the profile of cfg. It returns nil (and
-// no error) when the config sets no profile. It must run while the
+// LoadSeccomp reads and compiles the profile of cfg, or the default
+// profile when the config sets none. It must run while the
 // profile's host path is reachable (before pivot_root).
 func LoadSeccomp(cfg *Config) (*SeccompProgram, error) {
-	if cfg == nil || cfg.SeccompProfile == "" {
+	if cfg == nil {
 		return nil, nil
+	}
+	if cfg.SeccompProfile == "" {
+		pol, err := ParseSeccompProfile(strings.NewReader(DefaultSeccompProfile))
+		if err != nil {
+			return nil, fmt.Errorf("default seccomp profile: %w", err)
+		}
+		return compileProgram("(default)", pol, cfg.SeccompAllowNesting)
 	}
 	path := cfg.SeccompProfile
 	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
