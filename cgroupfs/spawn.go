@@ -28,16 +28,6 @@ import (
 // false (a hierarchy refused the thread move, or start could not use the
 // fd), the caller attaches the child the usual way (Attach).
 func SpawnInto(m Manager, start func(cgroupFD int) error) (placed bool, err error) {
-	return spawnInto(m, (*Placement).InitDir, start)
-}
-
-// SpawnIntoMonitor is SpawnInto for a daemonized monitor: the child is
-// born in the Monitor cgroups.
-func SpawnIntoMonitor(m Manager, start func(cgroupFD int) error) (placed bool, err error) {
-	return spawnInto(m, (*Placement).MonitorDir, start)
-}
-
-func spawnInto(m Manager, target func(*Placement) string, start func(cgroupFD int) error) (placed bool, err error) {
 	runtime.LockOSThread()
 	unlock := true
 	defer func() {
@@ -53,15 +43,15 @@ func spawnInto(m Manager, target func(*Placement) string, start func(cgroupFD in
 			continue
 		}
 		back := filepath.Join(p.Dir(p.Current), "tasks")
-		if err := writeFile(filepath.Join(target(p), "tasks"), "0"); err != nil {
+		if err := writeFile(filepath.Join(p.InitDir(), "tasks"), "0"); err != nil {
 			ok = false
 			break
 		}
-		moved = append(moved, move{in: target(p), back: back})
+		moved = append(moved, move{in: p.InitDir(), back: back})
 	}
 	fd := -1
 	if u := m.Unified(); u != nil && ok {
-		if f, err := unix.Open(target(u), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+		if f, err := unix.Open(u.InitDir(), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
 			fd = f
 			defer unix.Close(f)
 		} else {

@@ -103,7 +103,7 @@ func startDaemon(st *Store, o *StartOptions) (int, error) {
 		ExtraFiles:  []*os.File{child},
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
-	if err := spawnMonitor(st, o, cmd); err != nil {
+	if err := cmd.Start(); err != nil {
 		child.Close()
 		return -1, fmt.Errorf("starting the monitor: %w", err)
 	}

@@ -35,88 +35,30 @@ func cgroupConfig(name string, cfg *Config) cgroupfs.Config {
 // monitor into its own. The cgroup config is recorded first, so that a
 // crash at any later point can be cleaned up.
 func (m *monitor) setupCgroups() error {
-	mgr, cc, err := containerCgroups(m.name, m.cfg, m.o.Daemon)
+	cc := cgroupConfig(m.name, m.cfg)
+	// Only a daemonized monitor moves into lxc.monitor.<name>
+	// (moveMonitor); a foreground one needs none.
+	cc.NoMonitor = !m.o.Daemon
+	cc.Warnf = func(format string, args ...any) { logf(LogWarn, format, args...) }
+	mgr, err := cgroupfs.New(cc)
 	if err != nil {
-		return err
+		return fmt.Errorf("cgroups: %w", err)
+	}
+	// Our own leftovers were removed by cleanupStale from the record;
+	// a payload that still holds processes belongs to someone else, such
+	// as a container of the same name in another lxcpath. Create would
+	// kill them as stale, so refuse instead.
+	for _, p := range mgr.Placements() {
+		if pid := firstPid(p.PayloadDir()); pid > 0 {
+			return fmt.Errorf("cgroup %q is in use by process %d (a container of the same name in another lxcpath?)", p.PayloadDir(), pid)
+		}
 	}
 	m.rec.Cgroups = mustJSON(cc)
 	m.saveRecord()
-	if m.o.CgroupsCreated {
-		// lxc-start made them and started us in our monitor cgroup
-		// (spawnMonitor); later rounds (reboot) make their own.
-		m.o.CgroupsCreated = false
-		m.cg = mgr
-		m.monitorMoved = m.o.MonitorPlaced
-		return nil
-	}
 	if err := mgr.Create(); err != nil {
 		return fmt.Errorf("creating cgroups: %w", err)
 	}
 	m.cg = mgr
-	return nil
-}
-
-// containerCgroups returns the cgroup manager of a container about to
-// start, refusing payload cgroups that hold processes: our own leftovers
-// were removed from the record (cleanupStale), so such processes belong
-// to someone else, such as a container of the same name in another
-// lxcpath, which Create would kill as stale.
-func containerCgroups(name string, cfg *Config, daemon bool) (cgroupfs.Manager, cgroupfs.Config, error) {
-	cc := cgroupConfig(name, cfg)
-	// Only a daemonized monitor moves into lxc.monitor.<name>; a
-	// foreground one needs none.
-	cc.NoMonitor = !daemon
-	cc.Warnf = func(format string, args ...any) { logf(LogWarn, format, args...) }
-	mgr, err := cgroupfs.New(cc)
-	if err != nil {
-		return nil, cc, fmt.Errorf("cgroups: %w", err)
-	}
-	for _, p := range mgr.Placements() {
-		if pid := firstPid(p.PayloadDir()); pid > 0 {
-			return nil, cc, fmt.Errorf("cgroup %q is in use by process %d (a container of the same name in another lxcpath?)", p.PayloadDir(), pid)
-		}
-	}
-	return mgr, cc, nil
-}
-
-// spawnMonitor starts a daemonized monitor (lxc-start -d) already inside
-// its monitor cgroups: lxc-start removes what a crashed run left, creates
-// the container's cgroups and forks the monitor from a thread that moved
-// itself there (cgroupfs.SpawnIntoMonitor), so the monitor never moves
-// itself by a cgroup.procs write, which waits for an RCU grace period
-// that a quick lxc-stop would then wait for too. Where that is not
-// possible the monitor is started plainly and does it all itself.
-func spawnMonitor(st *Store, o *StartOptions, cmd *exec.Cmd) error {
-	CleanupStale(st, o.Name)
-	mgr, _, err := containerCgroups(o.Name, o.Config, true)
-	if err == nil {
-		err = mgr.Create()
-	}
-	if err != nil {
-		// The monitor reports the problem (or succeeds without us).
-		return cmd.Start()
-	}
-	placed, err := cgroupfs.SpawnIntoMonitor(mgr, func(fd int) error {
-		if fd < 0 {
-			return cmd.Start()
-		}
-		attr := *cmd.SysProcAttr
-		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
-		if err := cmd.Start(); err != nil && cmd.Process == nil {
-			*cmd.SysProcAttr = attr
-			cmd.Err = nil
-			return cmd.Start()
-		}
-		return nil
-	})
-	if cmd.Process == nil {
-		_ = mgr.Destroy(false)
-		if err == nil {
-			err = fmt.Errorf("the monitor did not start")
-		}
-		return err
-	}
-	o.CgroupsCreated, o.MonitorPlaced = true, placed
 	return nil
 }
 
@@ -194,19 +136,9 @@ func (m *monitor) attachCgroups(pid int) error {
 }
 
 func (m *monitor) teardownCgroups() {
-	if m.cg == nil && m.o.CgroupsCreated {
-		// The start failed before setupCgroups adopted the cgroups
-		// lxc-start made (e.g. a failing pre-start hook).
-		m.o.CgroupsCreated = false
-		if mgr, err := cgroupfs.New(cgroupConfig(m.name, m.cfg)); err == nil {
-			m.cg = mgr
-		}
-	}
 	if m.cg == nil {
 		return
 	}
-	// Destroy moves the monitor out of its cgroup (to the pivot) first.
-	m.monitorMoved = false
 	if err := m.cg.Destroy(true); err != nil {
 		logf(LogError, "removing cgroups: %v", err)
 		return

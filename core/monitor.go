@@ -52,11 +52,6 @@ type StartOptions struct {
 	// Restore: the init is not cloned but restored by criu
 	// (lxc-checkpoint -r, restore.go).
 	Restore *RestoreOptions `json:"restore,omitempty"`
-	// CgroupsCreated: lxc-start made the cgroups and started the daemon
-	// monitor in its monitor cgroup (MonitorPlaced) before handing over
-	// (spawnMonitor).
-	CgroupsCreated bool `json:"cgroups_created,omitempty"`
-	MonitorPlaced  bool `json:"monitor_placed,omitempty"`
 }
 
 // monitor supervises one container: it owns the init process, the
