@@ -139,6 +139,9 @@ func (m *monitor) teardownCgroups() {
 	if m.cg == nil {
 		return
 	}
+	// Destroy moves the monitor out of its cgroup (to the pivot) first:
+	// after a reboot it must move back in (moveMonitor).
+	m.monitorMoved = false
 	if err := m.cg.Destroy(true); err != nil {
 		logf(LogError, "removing cgroups: %v", err)
 		return
