@@ -77,6 +77,8 @@ type monitor struct {
 	ttys    []*os.File
 	self    *os.File // sealed copy of our binary
 	cg      cgroupfs.Manager
+	// scavenge returns idle heap to the kernel (scheduleScavenge).
+	scavenge *time.Timer
 	// cgPlaced: the init was born in its cgroups (spawnInit).
 	cgPlaced bool
 	// monitorMoved: a daemon monitor sits in its monitor cgroup.
@@ -656,12 +658,15 @@ func (m *monitor) serve() {
 
 func (m *monitor) handle(c *net.UnixConn) {
 	keep := false
+	bp := reqBufs.Get().(*[]byte)
 	defer func() {
+		reqBufs.Put(bp)
 		if !keep {
 			c.Close()
 		}
+		m.scheduleScavenge()
 	}()
-	buf := make([]byte, 64<<10)
+	buf := *bp
 	for {
 		n, err := c.Read(buf)
 		if err != nil || n == 0 {
@@ -687,6 +692,28 @@ func (m *monitor) handle(c *net.UnixConn) {
 			return
 		}
 	}
+}
+
+// reqBufs holds the request buffers of command connections: a monitor
+// lives as long as its container, and a buffer per connection would be
+// garbage that keeps its heap large.
+var reqBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// scheduleScavenge returns the heap a burst of requests (lxc-ls -f over
+// many containers, lxc-info in a loop) left behind once the monitor has
+// been idle for a second: the Go runtime would keep it resident for
+// minutes, and a daemon monitor lives as long as its container.
+func (m *monitor) scheduleScavenge() {
+	if !m.o.Daemon {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.scavenge == nil {
+		m.scavenge = time.AfterFunc(time.Second, debug.FreeOSMemory)
+		return
+	}
+	m.scavenge.Reset(time.Second)
 }
 
 func (m *monitor) dispatch(r *Request) (*Response, []*os.File, bool) {
