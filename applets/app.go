@@ -278,10 +278,3 @@ func common(c *cli.Context, needName bool) (*Common, *core.Store, error) {
 	}
 	return o, st, nil
 }
-
-// notYet is the action of a tool whose issue has not landed.
-func notYet(tool string) cli.ActionFunc {
-	return func(*cli.Context) error {
-		return exit(1, "%s is not available in this build yet", tool)
-	}
-}

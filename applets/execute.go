@@ -36,16 +36,9 @@ func executeCommand() *cli.Command {
 var executeShares = []string{"net", "ipc", "uts"}
 
 func runExecute(c *cli.Context) error {
-	o, st, err := common(c, true)
+	o, st, cfg, file, err := loadRun(c, "Executing a container with no configuration file may crash the host")
 	if err != nil {
 		return err
-	}
-	cfg, file, err := core.LoadRunConfig(st, o.Name, o.RCFile, c.StringSlice("define"))
-	if err != nil {
-		if isNoConfig(err) {
-			return exit(1, "%s: Executing a container with no configuration file may crash the host", o.Name)
-		}
-		return exit(1, "%s: %v", o.Name, err)
 	}
 	cmd := c.Args().Slice()
 	if len(cmd) == 0 {

@@ -105,8 +105,10 @@ func infoAction(c *cli.Context, filters int) error {
 	// Beyond LXC: the init's exit status of the last run of a stopped
 	// container (LXC loses it). Only in the unfiltered output, and only
 	// once the container has run, so -s/-p/-H output stays LXC's.
-	if all && !running && status.LastExit >= 0 {
-		p.msg("Exit status:", fmt.Sprint(status.LastExit))
+	if all && !running {
+		if code := core.LastExit(st, name); code >= 0 {
+			p.msg("Exit status:", fmt.Sprint(code))
+		}
 	}
 	var ri *core.RuntimeInfo
 	if running && (ips || stats) {

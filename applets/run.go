@@ -3,24 +3,12 @@ package applets
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/lxc-go/lxc/core"
 )
-
-// runConfig loads the config of a start/execute and sets up logging as
-// LXC does: -o/-l, else lxc.log.file/lxc.log.level, else the default log
-// file at ERROR.
-func runConfig(c *cli.Context, o *Common, st *core.Store, defines []string, prog string) (*core.Config, string, error) {
-	cfg, file, err := core.LoadRunConfig(st, o.Name, o.RCFile, defines)
-	if err != nil {
-		return nil, "", err
-	}
-	return cfg, file, nil
-}
 
 // logSettings picks the log file and level of a run.
 func logSettings(o *Common, st *core.Store, cfg *core.Config) (string, int) {
@@ -43,12 +31,21 @@ func logSettings(o *Common, st *core.Store, cfg *core.Config) (string, int) {
 	return file, level
 }
 
-// isNoConfig reports a run without any configuration.
-func isNoConfig(err error) bool { return errors.Is(err, core.ErrNoConfig) }
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+// loadRun parses the common options and loads the config a start or an
+// execute runs with; noConfig is the tool's message when there is none.
+func loadRun(c *cli.Context, noConfig string) (*Common, *core.Store, *core.Config, string, error) {
+	o, st, err := common(c, true)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	cfg, file, err := core.LoadRunConfig(st, o.Name, o.RCFile, c.StringSlice("define"))
+	if errors.Is(err, core.ErrNoConfig) {
+		return nil, nil, nil, "", exit(1, "%s: %s", o.Name, noConfig)
+	}
+	if err != nil {
+		return nil, nil, nil, "", exit(1, "%s: %v", o.Name, err)
+	}
+	return o, st, cfg, file, nil
 }
 
 // shareFlags are the --share-NS options of lxc-start and lxc-execute.

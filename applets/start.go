@@ -39,16 +39,9 @@ func startCommand() *cli.Command {
 var startShares = []string{"net", "ipc", "uts", "pid"}
 
 func runStart(c *cli.Context) error {
-	o, st, err := common(c, true)
+	o, st, cfg, file, err := loadRun(c, "No container config specified")
 	if err != nil {
 		return err
-	}
-	cfg, file, err := core.LoadRunConfig(st, o.Name, o.RCFile, c.StringSlice("define"))
-	if err != nil {
-		if isNoConfig(err) {
-			return exit(1, "%s: No container config specified", o.Name)
-		}
-		return exit(1, "%s: %v", o.Name, err)
 	}
 	cmd := c.Args().Slice()
 	if len(cmd) == 0 {

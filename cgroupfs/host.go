@@ -97,16 +97,6 @@ func Detect() (*Host, error) {
 	return ParseHost(mi, cg, "")
 }
 
-// Mounts lists the cgroup hierarchies mounted on this machine (for
-// lxc-checkconfig's "Cgroup v1/v2 mount points" and clone_children lines).
-func Mounts() ([]*Hierarchy, error) {
-	h, err := Detect()
-	if err != nil {
-		return nil, err
-	}
-	return h.Hierarchies, nil
-}
-
 // ParseHost builds a Host from the contents of a mountinfo file and of a
 // /proc/PID/cgroup file. root, when not empty, is prepended to every
 // mountpoint to find the hierarchy on disk: tests point it at a fake tree in

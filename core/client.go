@@ -12,10 +12,9 @@ import (
 )
 
 func statusOf(s *Store, name string) Status {
-	st := Status{State: STOPPED, LastExit: -1}
+	st := Status{State: STOPPED}
 	resp, _, err := command(s, name, &Request{Cmd: "state"})
 	if err != nil {
-		st.LastExit = LastExit(s, name)
 		return st
 	}
 	if v, err := ParseState(resp.State); err == nil {

@@ -492,20 +492,3 @@ func (c *Config) Clear(key string) error {
 	}
 	return h.clear(c, key)
 }
-
-// KnownKeys lists every exact key and prefix in the key table.
-func KnownKeys() []string {
-	var ks []string
-	for k, h := range exactKeys {
-		if h.get != nil { // legacy keys only have a setter (an error)
-			ks = append(ks, k)
-		}
-	}
-	for _, h := range prefixKeys {
-		if h.get != nil {
-			ks = append(ks, h.name)
-		}
-	}
-	sort.Strings(ks)
-	return ks
-}

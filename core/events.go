@@ -201,6 +201,3 @@ func (w *EventWatcher) Next(timeout time.Duration) (*Event, error) {
 		}
 	}
 }
-
-// Fd is the inotify descriptor, for callers that poll several watchers.
-func (w *EventWatcher) Fd() int { return w.ifd }

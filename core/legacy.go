@@ -88,13 +88,6 @@ func init() {
 	)
 }
 
-// IsLegacyKey reports whether key is a pre-2.1 key that RewriteLegacy
-// converts or removes.
-func IsLegacyKey(key string) bool {
-	_, renamed := legacyRenames[key]
-	return renamed || legacyRemoved[key] || strings.HasPrefix(key, "lxc.network.") || strings.HasPrefix(key, "lxc.limit.")
-}
-
 // splitConfigLine splits a config line into its leading blanks, key and
 // the rest (starting at the blanks before '='). ok is false for blank
 // lines, comments and lines without '='.

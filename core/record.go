@@ -93,15 +93,6 @@ func bootID() string {
 	return strings.TrimSpace(string(b))
 }
 
-// recordAlive reports whether the monitor a record names is still the
-// same live process (same boot, same pid start time).
-func recordAlive(r *stateRecord) bool {
-	if !r.Running || r.MonitorPID <= 0 || r.BootID != bootID() {
-		return false
-	}
-	return procStartTime(r.MonitorPID) == r.MonitorStart && r.MonitorStart != 0
-}
-
 // cleanupStale removes what a crashed monitor left behind: cgroups,
 // network devices, the socket file. Callers hold the container lock and
 // know that no monitor answers.

@@ -6,8 +6,6 @@ type Status struct {
 	State      State
 	InitPID    int // 0 when not running
 	MonitorPID int
-	// LastExit is the init's exit status of the last run (-1 unknown).
-	LastExit int
 }
 
 // Stat is one cgroup statistic; OK is false when its file was unreadable.
