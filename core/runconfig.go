@@ -58,6 +58,18 @@ func Wait(st *Store, name string, states []State, timeout time.Duration) error {
 		}
 		return false
 	}
+	// Already there: answer without an inotify watch. Closing an inotify
+	// instance waits for an SRCU grace period in the kernel
+	// (fsnotify_destroy_group), 4-20 ms here, which would dominate the
+	// common "lxc-start -d; lxc-wait -s RUNNING" case.
+	if in(statusOf(st, name).State) {
+		return nil
+	}
+	if timeout == 0 {
+		return ErrTimeout
+	}
+	// Watch first, then look again, so a transition between the two
+	// cannot be missed.
 	w, err := WatchEvents(st.Path)
 	if err != nil {
 		return err
