@@ -42,6 +42,11 @@ type Manager interface {
 	// Stale cgroups of the same name (a crashed monitor) are emptied and
 	// removed first. On error everything created is removed again.
 	Create() error
+	// CreateMonitor makes only the monitor cgroups (existing ones are
+	// kept), for a monitor to be born in them (SpawnIntoMonitor).
+	CreateMonitor() error
+	// CreatePivot makes the pivot cgroups (SpawnIntoPivot).
+	CreatePivot() error
 	// Attach moves pid (a whole thread group) into the Init cgroup of
 	// every hierarchy.
 	Attach(pid int) error
@@ -82,6 +87,9 @@ type Manager interface {
 	// idempotent. The calling process leaves the monitor cgroup for the
 	// pivot cgroup first if it is inside it.
 	Destroy(kill bool) error
+	// DestroyPayload is Destroy for the payload cgroups only: a monitor
+	// inside its monitor cgroup keeps it (see RemoveWhenGone).
+	DestroyPayload(kill bool) error
 }
 
 // New detects the host's hierarchies and returns the Manager for cfg.
@@ -166,6 +174,29 @@ func (b *base) Create() (err error) {
 			if err := b.mkdirChain(p, cg, &created); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+func (b *base) CreateMonitor() error { return b.createEach(func(p *Placement) string { return p.Monitor }) }
+
+func (b *base) CreatePivot() error { return b.createEach(func(p *Placement) string { return p.Pivot }) }
+
+// createEach makes cgroup which(p) in every hierarchy; on error the
+// levels it made are removed again.
+func (b *base) createEach(which func(*Placement) string) (err error) {
+	var created []string
+	defer func() {
+		if err != nil {
+			for i := len(created) - 1; i >= 0; i-- {
+				_ = unix.Rmdir(created[i])
+			}
+		}
+	}()
+	for _, p := range b.places {
+		if err := b.mkdirChain(p, which(p), &created); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -672,6 +703,19 @@ func (b *base) Destroy(kill bool) error {
 			errs = append(errs, err)
 		}
 		if err := removeTree(p.MonitorDir(), kill); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (b *base) DestroyPayload(kill bool) error {
+	if kill {
+		b.killPayloads()
+	}
+	var errs []error
+	for _, p := range b.places {
+		if err := removeTree(p.PayloadDir(), kill); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -28,6 +28,27 @@ import (
 // false (a hierarchy refused the thread move, or start could not use the
 // fd), the caller attaches the child the usual way (Attach).
 func SpawnInto(m Manager, start func(cgroupFD int) error) (placed bool, err error) {
+	return spawnInto(m, (*Placement).InitDir, start)
+}
+
+// SpawnIntoMonitor is SpawnInto for a daemonized monitor (lxc-start -d):
+// the child is born in the Monitor cgroups, which must exist
+// (CreateMonitor), so it never moves itself there with a cgroup.procs
+// write. That write would block every fork on the host for a grace
+// period while the monitor is serving its first requests.
+func SpawnIntoMonitor(m Manager, start func(cgroupFD int) error) (placed bool, err error) {
+	return spawnInto(m, (*Placement).MonitorDir, start)
+}
+
+// SpawnIntoPivot is SpawnInto for a process that must live outside the
+// container's cgroups, such as the one that removes a monitor's cgroup
+// once that monitor has exited. The Pivot cgroups must exist
+// (CreatePivot).
+func SpawnIntoPivot(m Manager, start func(cgroupFD int) error) (placed bool, err error) {
+	return spawnInto(m, func(p *Placement) string { return p.Dir(p.Pivot) }, start)
+}
+
+func spawnInto(m Manager, target func(*Placement) string, start func(cgroupFD int) error) (placed bool, err error) {
 	runtime.LockOSThread()
 	unlock := true
 	defer func() {
@@ -43,15 +64,15 @@ func SpawnInto(m Manager, start func(cgroupFD int) error) (placed bool, err erro
 			continue
 		}
 		back := filepath.Join(p.Dir(p.Current), "tasks")
-		if err := writeFile(filepath.Join(p.InitDir(), "tasks"), "0"); err != nil {
+		if err := writeFile(filepath.Join(target(p), "tasks"), "0"); err != nil {
 			ok = false
 			break
 		}
-		moved = append(moved, move{in: p.InitDir(), back: back})
+		moved = append(moved, move{in: target(p), back: back})
 	}
 	fd := -1
 	if u := m.Unified(); u != nil && ok {
-		if f, err := unix.Open(u.InitDir(), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+		if f, err := unix.Open(target(u), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
 			fd = f
 			defer unix.Close(f)
 		} else {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -360,11 +361,13 @@ func (c *checker) lsmodHas(mod string) bool {
 	return false
 }
 
+// Compiled on first use: every process of ours (the container's init
+// included) would otherwise pay for them at start.
 var (
-	kverMajorRE = regexp.MustCompile(`^.* ([0-9])\.[0-9]{1,2}\.[0-9]{1,3}.*$`)
-	kverMinorRE = regexp.MustCompile(`^.* [0-9]\.([0-9]{1,3})\.[0-9]{1,3}.*$`)
-	kver2RE     = regexp.MustCompile(`^.* 2.6.([0-9]{2}).*$`)
-	kconfHdrRE  = regexp.MustCompile(`^# Linux.*Kernel Configuration`)
+	kverMajorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^.* ([0-9])\.[0-9]{1,2}\.[0-9]{1,3}.*$`) })
+	kverMinorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^.* [0-9]\.([0-9]{1,3})\.[0-9]{1,3}.*$`) })
+	kver2RE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^.* 2.6.([0-9]{2}).*$`) })
+	kconfHdrRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^# Linux.*Kernel Configuration`) })
 )
 
 // kernelVersion extracts the major and minor version from the
@@ -373,7 +376,7 @@ var (
 func kernelVersion(lines []string) (string, string) {
 	var hdr []string
 	for _, l := range lines {
-		if kconfHdrRE.MatchString(l) {
+		if kconfHdrRE().MatchString(l) {
 			hdr = append(hdr, l)
 		}
 	}
@@ -391,11 +394,11 @@ func kernelVersion(lines []string) (string, string) {
 		}
 		return strings.Join(out, "\n")
 	}
-	major := sub(kverMajorRE)
+	major := sub(kverMajorRE())
 	if major == "2" {
-		return major, sub(kver2RE)
+		return major, sub(kver2RE())
 	}
-	return major, sub(kverMinorRE)
+	return major, sub(kverMinorRE())
 }
 
 // readKernelConfig reads a plain or gzip-compressed kernel config.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func statusOf(s *Store, name string) Status {
@@ -102,7 +104,7 @@ func startDaemon(st *Store, o *StartOptions) (int, error) {
 		ExtraFiles:  []*os.File{child},
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
-	if err := cmd.Start(); err != nil {
+	if err := spawnMonitor(o, cmd); err != nil {
 		child.Close()
 		return -1, fmt.Errorf("starting the monitor: %w", err)
 	}
@@ -123,12 +125,46 @@ func startDaemon(st *Store, o *StartOptions) (int, error) {
 		return -1, errors.New("the monitor exited before the container was running")
 	}
 	if err != nil {
+		if m != nil && m.Type == "error" {
+			// The monitor closes the socket once nothing of the
+			// start is left (its own cgroup included): return no
+			// earlier.
+			awaitEOF(parent, 10*time.Second)
+		}
 		return -1, err
 	}
 	if m.Type != "running" {
 		return -1, fmt.Errorf("unexpected message %q from the monitor", m.Type)
 	}
 	return 0, nil
+}
+
+// awaitEOF waits until the peer of f closes, at most timeout.
+func awaitEOF(f *os.File, timeout time.Duration) {
+	pfd := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
+	deadline := time.Now().Add(timeout)
+	buf := make([]byte, 512)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return
+		}
+		n, err := unix.Poll(pfd, int(left/time.Millisecond)+1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			return
+		}
+		if pfd[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
+			return
+		}
+		if k, _, err := unix.Recvfrom(int(f.Fd()), buf, unix.MSG_DONTWAIT); err == nil && k == 0 {
+			return
+		} else if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			return
+		}
+	}
 }
 
 // StopOptions are lxc-stop's options.

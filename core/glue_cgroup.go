@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lxc-go/lxc/cgroupfs"
+	"golang.org/x/sys/unix"
 )
 
 // cgroupConfig translates the container config for cgroupfs.
@@ -59,6 +61,56 @@ func (m *monitor) setupCgroups() error {
 		return fmt.Errorf("creating cgroups: %w", err)
 	}
 	m.cg = mgr
+	if m.o.MonitorPlaced {
+		// lxc-start started us in our monitor cgroup (spawnMonitor),
+		// which Create kept; a reboot never leaves it.
+		m.monitorMoved = true
+	}
+	return nil
+}
+
+// spawnMonitor starts a daemonized monitor (lxc-start -d) already inside
+// its monitor cgroups: lxc-start makes them and forks the monitor from a
+// thread that moved itself there (cgroupfs.SpawnIntoMonitor), so no
+// cgroup.procs write (and no RCU grace period blocking every fork on the
+// host, lxc-wait's included) is needed. Relative placement
+// (lxc.cgroup.relative) depends on the monitor's own cgroup, and any
+// failure here leaves the move to the monitor (moveMonitor).
+func spawnMonitor(o *StartOptions, cmd *exec.Cmd) error {
+	cc := cgroupConfig(o.Name, o.Config)
+	if cc.Relative {
+		return cmd.Start()
+	}
+	mgr, err := cgroupfs.New(cc)
+	if err != nil {
+		return cmd.Start()
+	}
+	if err := mgr.CreateMonitor(); err != nil {
+		return cmd.Start()
+	}
+	placed, err := cgroupfs.SpawnIntoMonitor(mgr, func(fd int) error {
+		if fd < 0 {
+			return cmd.Start()
+		}
+		attr := *cmd.SysProcAttr
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
+		err := cmd.Start()
+		if err != nil && cmd.Process == nil {
+			// CLONE_INTO_CGROUP refused: once more without it.
+			fd = -1
+			*cmd.SysProcAttr = attr
+			cmd.Err = nil
+			return cmd.Start()
+		}
+		return err
+	})
+	if cmd.Process == nil {
+		for _, p := range mgr.Placements() {
+			_ = unix.Rmdir(p.MonitorDir())
+		}
+		return err
+	}
+	o.MonitorPlaced = placed
 	return nil
 }
 
@@ -139,16 +191,89 @@ func (m *monitor) teardownCgroups() {
 	if m.cg == nil {
 		return
 	}
-	// Destroy moves the monitor out of its cgroup (to the pivot) first:
-	// after a reboot it must move back in (moveMonitor).
-	m.monitorMoved = false
-	if err := m.cg.Destroy(true); err != nil {
+	if m.monitorMoved {
+		// The monitor stays in its own cgroup, through a reboot too;
+		// removeMonitorCgroup takes it away once the monitor is gone.
+		if err := m.cg.DestroyPayload(true); err != nil {
+			logf(LogError, "removing cgroups: %v", err)
+			return
+		}
+		m.monitorCg = m.cg
+	} else if err := m.cg.Destroy(true); err != nil {
 		logf(LogError, "removing cgroups: %v", err)
 		return
 	}
 	m.cg = nil
 	m.rec.Cgroups = nil
 	m.saveRecord()
+}
+
+// removerPending tells whether removeMonitorCgroup will start a remover.
+func (m *monitor) removerPending() bool {
+	return m.o.Daemon && (m.monitorCg != nil || m.o.MonitorPlaced)
+}
+
+// removeMonitorCgroup arranges for a daemon monitor's own cgroups to be
+// removed once it has exited (removeWhenGone), without moving the monitor
+// out of them first. It runs as the monitor's last step. Where the
+// remover cannot be started, the monitor moves out and removes them
+// itself (the slow way: see rawrmdir_linux.go).
+func (m *monitor) removeMonitorCgroup() {
+	defer func() {
+		for _, c := range m.linger {
+			c.Close()
+		}
+		m.linger = nil
+		if monitorSync != nil {
+			monitorSync.Close()
+			monitorSync = nil
+		}
+	}()
+	mgr := m.monitorCg
+	if mgr == nil && m.o.MonitorPlaced {
+		// The start failed before setupCgroups: lxc-start made the
+		// monitor cgroups.
+		if m.cg != nil {
+			mgr = m.cg
+		} else if g, err := cgroupfs.New(cgroupConfig(m.name, m.cfg)); err == nil {
+			mgr = g
+		}
+	}
+	if mgr == nil {
+		return
+	}
+	var dirs []string
+	for _, p := range mgr.Placements() {
+		dirs = append(dirs, p.MonitorDir())
+	}
+	err := mgr.CreatePivot()
+	if err == nil {
+		var placed bool
+		// The remover holds the lingering connections until the
+		// directories are gone.
+		keep := make([]int, 0, len(m.linger)+1)
+		for _, c := range m.linger {
+			if f, err := c.File(); err == nil {
+				keep = append(keep, int(f.Fd()))
+				defer f.Close()
+			}
+		}
+		if monitorSync != nil {
+			keep = append(keep, int(monitorSync.Fd()))
+		}
+		placed, err = cgroupfs.SpawnIntoPivot(mgr, func(fd int) error {
+			return removeWhenGone(dirs, keep, fd)
+		})
+		if err == nil && !placed {
+			err = errors.New("the remover could not be started outside the monitor cgroup")
+		}
+	}
+	if err != nil {
+		logf(LogWarn, "%v; removing the monitor cgroup directly", err)
+		if err := mgr.Destroy(false); err != nil {
+			logf(LogError, "removing cgroups: %v", err)
+		}
+	}
 }
 
 // moveMonitor moves a daemonized monitor out of the caller's cgroup into

@@ -303,6 +303,11 @@ func execReaper(self, lastPid *os.File, rs *reapSpec, syncf *os.File) error {
 		return err
 	}
 	w.Close()
+	// self may sit on 3, 4 or 5 itself: keep it above them.
+	selfFD, err := unix.FcntlInt(self.Fd(), unix.F_DUPFD_CLOEXEC, 10)
+	if err != nil {
+		return err
+	}
 	fds := []int{int(syncf.Fd()), int(r.Fd()), -1}
 	if lastPid != nil {
 		fds[2] = int(lastPid.Fd())
@@ -324,10 +329,10 @@ func execReaper(self, lastPid *os.File, rs *reapSpec, syncf *os.File) error {
 			}
 		}
 	}
-	err = unix.Exec(fmt.Sprintf("/proc/self/fd/%d", self.Fd()), []string{"lxc", "init"}, []string{"_LXC_INIT=reap"})
+	err = unix.Exec(fmt.Sprintf("/proc/self/fd/%d", selfFD), []string{"lxc", "init"}, []string{"_LXC_INIT=reap"})
 	if err != nil {
 		// Without /proc in the container, exec from the fd directly.
-		err = execveat(int(self.Fd()), []string{"lxc", "init"}, []string{"_LXC_INIT=reap"})
+		err = execveat(selfFD, []string{"lxc", "init"}, []string{"_LXC_INIT=reap"})
 	}
 	return fmt.Errorf("re-executing as lxc-init: %w", err)
 }

@@ -49,6 +49,9 @@ type StartOptions struct {
 	// CreatedDir: the container directory was made for this run (a
 	// volatile container) and is removed when it stops.
 	CreatedDir bool `json:"created_dir"`
+	// MonitorPlaced: lxc-start -d started the monitor in its monitor
+	// cgroups (spawnMonitor).
+	MonitorPlaced bool `json:"monitor_placed,omitempty"`
 	// Restore: the init is not cloned but restored by criu
 	// (lxc-checkpoint -r, restore.go).
 	Restore *RestoreOptions `json:"restore,omitempty"`
@@ -83,9 +86,15 @@ type monitor struct {
 	cgPlaced bool
 	// monitorMoved: a daemon monitor sits in its monitor cgroup.
 	monitorMoved bool
-	net          *netcfg.Record
-	exited       chan unix.WaitStatus
-	rec          *stateRecord
+	// monitorCg: the cgroups whose monitor cgroup is removed once the
+	// monitor has exited (removeMonitorCgroup).
+	monitorCg cgroupfs.Manager
+	// linger: connections (state watchers such as lxc-stop) that stay
+	// open until the monitor cgroup is removed (removeMonitorCgroup).
+	linger []*net.UnixConn
+	net       *netcfg.Record
+	exited    chan unix.WaitStatus
+	rec       *stateRecord
 	// report tells the starting CLI about RUNNING or a failure, once.
 	report func(State, error)
 	// seccompNotify answers seccomp notify rules (seccomp_notify.go).
@@ -118,10 +127,15 @@ func monitorMain() int {
 		}
 		reported = true
 		if err != nil {
+			// lxc-start waits for EOF after an error, so that it
+			// returns once nothing of the start is left: the socket
+			// stays open until the monitor cgroup is gone
+			// (removeMonitorCgroup).
 			_ = sendMsg(syncf, &syncMsg{Type: "error", Error: err.Error()})
-		} else {
-			_ = sendMsg(syncf, &syncMsg{Type: "running"})
+			monitorSync = syncf
+			return
 		}
+		_ = sendMsg(syncf, &syncMsg{Type: "running"})
 		syncf.Close()
 	}
 	status, err := runMonitor(st, o, report)
@@ -132,6 +146,10 @@ func monitorMain() int {
 	_ = status
 	return 0
 }
+
+// monitorSync is a daemon monitor's sync socket to lxc-start once a start
+// failed; see report in monitorMain.
+var monitorSync *os.File
 
 // runMonitor runs a container until it stops and returns its init's exit
 // status (128+N when killed by signal N).
@@ -152,6 +170,10 @@ func (m *monitor) run() (int, error) {
 	var err error
 	m.rec = loadRecord(m.dir)
 	cleanupStale(m.st, m.name, m.rec)
+	if m.o.Daemon {
+		// Deferred first, so it runs last: after the socket is gone.
+		defer m.removeMonitorCgroup()
+	}
 	m.ln, err = listenCommand(m.dir)
 	if err != nil {
 		return -1, err
@@ -629,6 +651,12 @@ func (m *monitor) closeSocket() {
 	_ = os.Remove(filepath.Join(m.dir, commandSocket))
 	m.mu.Lock()
 	for c := range m.watchers {
+		if m.removerPending() {
+			// Handed to the cgroup remover, which closes them once
+			// the monitor cgroup is gone: lxc-stop returns on EOF.
+			m.linger = append(m.linger, c)
+			continue
+		}
 		c.Close()
 	}
 	m.watchers = map[*net.UnixConn]bool{}

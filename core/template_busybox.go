@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // BusyboxOptions are the inputs of the built-in busybox template.
@@ -119,7 +120,9 @@ exit 0
 `
 
 // udhcpcDefaultRE finds the default event script in "udhcpc --help".
-var udhcpcDefaultRE = regexp.MustCompile(`-s.*Run PROG.*\(default (/[^)]*)\)`)
+var udhcpcDefaultRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`-s.*Run PROG.*\(default (/[^)]*)\)`)
+})
 
 func installBusybox(rootfs, bb string) error {
 	for _, d := range busyboxTree {
@@ -152,7 +155,7 @@ func installBusybox(rootfs, bb string) error {
 	// The udhcpc event script goes where this busybox looks for it.
 	script := "/usr/share/udhcpc/default.script"
 	out, _ := exec.Command(bb, "udhcpc", "--help").CombinedOutput()
-	if m := udhcpcDefaultRE.FindSubmatch(out); m != nil {
+	if m := udhcpcDefaultRE().FindSubmatch(out); m != nil {
 		script = string(m[1])
 	}
 	sdir := filepath.Join(rootfs, filepath.Dir(script))
