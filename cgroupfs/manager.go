@@ -695,7 +695,7 @@ func (b *base) Destroy(kill bool) error {
 			}
 		}
 	}
-	if kill {
+	if kill && !b.payloadsGone() {
 		b.killPayloads()
 	}
 	for _, p := range b.places {
@@ -710,7 +710,7 @@ func (b *base) Destroy(kill bool) error {
 }
 
 func (b *base) DestroyPayload(kill bool) error {
-	if kill {
+	if kill && !b.payloadsGone() {
 		b.killPayloads()
 	}
 	var errs []error
@@ -720,6 +720,21 @@ func (b *base) DestroyPayload(kill bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// payloadsGone removes every payload cgroup that is empty with a single
+// rmdir each and reports whether none is left. That is the usual case at
+// stop: the container's pid namespace died with its init, and the kernel
+// killed everything in it. Reading every cgroup.procs to kill processes
+// first would cost more than the whole teardown otherwise does.
+func (b *base) payloadsGone() bool {
+	gone := true
+	for _, p := range b.places {
+		if err := unix.Rmdir(p.PayloadDir()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			gone = false
+		}
+	}
+	return gone
 }
 
 // killPayloads sends SIGKILL to every process of the payload in every

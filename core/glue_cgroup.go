@@ -204,8 +204,9 @@ func (m *monitor) teardownCgroups() {
 		return
 	}
 	m.cg = nil
+	// Saved by finish (or the next setupCgroups after a reboot); should
+	// we die before, removing them again from the record is a no-op.
 	m.rec.Cgroups = nil
-	m.saveRecord()
 }
 
 // removerPending tells whether removeMonitorCgroup will start a remover.

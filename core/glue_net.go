@@ -118,8 +118,8 @@ func (m *monitor) teardownNetwork() {
 		logf(LogError, "network teardown: %v", err)
 	}
 	m.net = nil
+	// Saved by finish; the teardown is idempotent should we die before.
 	m.rec.Net = nil
-	m.saveRecord()
 }
 
 // staleNetwork removes interfaces a crashed monitor left on the host.
