@@ -34,44 +34,57 @@ import (
 // unset. LXC keeps none then; we keep one for lxc-console --show-log.
 const defaultRingSize = 128 << 10
 
-// ring is a fixed-size byte ring holding the most recent output.
+// ring is a byte ring of at most max bytes holding the most recent output.
+// It grows as output arrives, so an idle container's console costs the
+// monitor a few hundred bytes rather than the whole ring.
 type ring struct {
-	buf  []byte
-	next int  // where the next byte goes
-	full bool // buf has wrapped at least once
+	max  int
+	buf  []byte // len(buf) == max once full
+	next int    // where the next byte goes once full
+	full bool   // buf has reached max and wraps
 }
 
 func newRing(size int) *ring {
 	if size < 1 {
 		size = 1
 	}
-	return &ring{buf: make([]byte, size)}
+	return &ring{max: size}
 }
 
-// Write keeps the last len(buf) bytes written.
+// Write keeps the last max bytes written.
 func (r *ring) Write(p []byte) (int, error) {
 	n := len(p)
+	if !r.full {
+		if len(r.buf)+len(p) < r.max {
+			r.buf = append(r.buf, p...)
+			return n, nil
+		}
+		// Reaching max: switch to a fixed ring holding the same bytes.
+		b := make([]byte, r.max)
+		copy(b, r.buf)
+		r.next = len(r.buf)
+		r.buf, r.full = b, true
+		if r.next == r.max {
+			r.next = 0
+		}
+	}
 	if len(p) >= len(r.buf) {
 		copy(r.buf, p[len(p)-len(r.buf):])
-		r.next, r.full = 0, true
+		r.next = 0
 		return n, nil
 	}
 	c := copy(r.buf[r.next:], p)
 	if c < len(p) {
 		copy(r.buf, p[c:])
-		r.full = true
 	}
 	r.next = (r.next + len(p)) % len(r.buf)
-	if r.next == 0 && len(p) > 0 {
-		r.full = true
-	}
 	return n, nil
 }
 
 // Bytes returns the contents, oldest first.
 func (r *ring) Bytes() []byte {
 	if !r.full {
-		return append([]byte(nil), r.buf[:r.next]...)
+		return append([]byte(nil), r.buf...)
 	}
 	out := make([]byte, 0, len(r.buf))
 	out = append(out, r.buf[r.next:]...)

@@ -21,6 +21,10 @@ func TestRing(t *testing.T) {
 		{8, []string{"0123456789abc"}, "56789abc"},
 		{4, []string{"ab", "cd", "ef"}, "cdef"},
 		{4, []string{"a", "b", "c", "d", "e"}, "bcde"},
+		{8, []string{"abcdefg", "h"}, "abcdefgh"},
+		{8, []string{"abcdefg", "h", "i"}, "bcdefghi"},
+		{8, []string{"abc", "defgh", "ijklmnopqr"}, "klmnopqr"},
+		{8, []string{"abc", "defghijk", "l"}, "efghijkl"},
 	} {
 		r := newRing(tc.size)
 		for _, w := range tc.writes {
@@ -29,6 +33,21 @@ func TestRing(t *testing.T) {
 		if got := string(r.Bytes()); got != tc.want {
 			t.Errorf("ring(%d) %q: got %q, want %q", tc.size, tc.writes, got, tc.want)
 		}
+	}
+}
+
+// The ring holds what was written, not its maximum: an idle container's
+// console must not cost its monitor the whole ring.
+func TestRingGrowsOnDemand(t *testing.T) {
+	r := newRing(128 << 10)
+	_, _ = r.Write([]byte("login: "))
+	if c := cap(r.buf); c > 4096 {
+		t.Fatalf("ring of 128 KiB holds %d bytes after a 7-byte write", c)
+	}
+	big := bytes.Repeat([]byte("x"), 200<<10)
+	_, _ = r.Write(big)
+	if got := len(r.Bytes()); got != 128<<10 {
+		t.Fatalf("full ring returns %d bytes", got)
 	}
 }
 
