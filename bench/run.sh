@@ -91,7 +91,7 @@ mkdir -p "$T/bin" "$T/json" "$T/lxc" "$T/ours" "$T/lxc-tpl" "$T/ours-tpl"
 if [ -n "${LXC_BINARY:-}" ]; then
 	cp "$LXC_BINARY" "$T/bin/lxc"
 else
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$T/bin/lxc" .
+	CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags "-s -w" -o "$T/bin/lxc" .
 fi
 if ! file "$T/bin/lxc" 2>/dev/null | grep -q 'statically linked'; then
 	log "warning: our binary is not statically linked"
