@@ -100,7 +100,7 @@ func startDaemon(st *Store, o *StartOptions) (int, error) {
 	cmd := &exec.Cmd{
 		Path:        "/proc/self/exe",
 		Args:        []string{"[lxc monitor] " + st.Path + " " + o.Name},
-		Env:         append(os.Environ(), "_LXC_MONITOR=1"),
+		Env:         monitorEnv(),
 		ExtraFiles:  []*os.File{child},
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
@@ -165,6 +165,20 @@ func awaitEOF(f *os.File, timeout time.Duration) {
 			return
 		}
 	}
+}
+
+// monitorEnv is the daemon monitor's environment: the caller's (hooks
+// see it), with GOMAXPROCS=1 unless the caller chose a value, which the
+// monitor removes again at once (monitorMain). One P is all a monitor
+// needs; with more, every wake-up of a goroutine also wakes an idle
+// thread to look for work, which is most of the context switches when
+// many containers start at once.
+func monitorEnv() []string {
+	env := append(os.Environ(), "_LXC_MONITOR=1")
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		env = append(env, "GOMAXPROCS=1", "_LXC_GOMAXPROCS=1")
+	}
+	return env
 }
 
 // StopOptions are lxc-stop's options.

@@ -329,10 +329,10 @@ func execReaper(self, lastPid *os.File, rs *reapSpec, syncf *os.File) error {
 			}
 		}
 	}
-	err = unix.Exec(fmt.Sprintf("/proc/self/fd/%d", selfFD), []string{"lxc", "init"}, []string{"_LXC_INIT=reap"})
+	err = unix.Exec(fmt.Sprintf("/proc/self/fd/%d", selfFD), []string{"lxc", "init"}, []string{"_LXC_INIT=reap", "GOMAXPROCS=1"})
 	if err != nil {
 		// Without /proc in the container, exec from the fd directly.
-		err = execveat(selfFD, []string{"lxc", "init"}, []string{"_LXC_INIT=reap"})
+		err = execveat(selfFD, []string{"lxc", "init"}, []string{"_LXC_INIT=reap", "GOMAXPROCS=1"})
 	}
 	return fmt.Errorf("re-executing as lxc-init: %w", err)
 }

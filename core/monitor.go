@@ -105,6 +105,11 @@ type monitor struct {
 // socketpair to the lxc-start that spawned it, which sends the options
 // and waits for RUNNING or an error.
 func monitorMain() int {
+	if os.Getenv("_LXC_GOMAXPROCS") == "1" {
+		// Ours, not the caller's (monitorEnv): keep it from the hooks.
+		os.Unsetenv("GOMAXPROCS")
+	}
+	os.Unsetenv("_LXC_GOMAXPROCS")
 	syncf := os.NewFile(3, "start-sync")
 	// Inherited fds (other than our sync socket) never reach the
 	// container: mark them close-on-exec.
@@ -380,7 +385,7 @@ func (m *monitor) startOnce() error {
 	cmd := &exec.Cmd{
 		Path:       fmt.Sprintf("/proc/self/fd/%d", m.self.Fd()),
 		Args:       []string{"lxc", "init"},
-		Env:        []string{"_LXC_INIT=1"},
+		Env:        []string{"_LXC_INIT=1", "GOMAXPROCS=1"},
 		ExtraFiles: []*os.File{child},
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: flags,
