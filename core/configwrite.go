@@ -120,6 +120,7 @@ func (c *Config) appendLine(line string) {
 // familyMembers reports whether the line key k belongs to the family
 // cleared by key.
 func familyMember(key, k string) bool {
+	keyTables()
 	if k == key {
 		return true
 	}

@@ -31,6 +31,7 @@ var listPrefixes = []string{"lxc.cgroup.", "lxc.cgroup2.", "lxc.hook."}
 
 // isListKey reports whether repeated lines of key accumulate.
 func isListKey(key string) bool {
+	keyTables()
 	if listKeySet[key] {
 		return true
 	}
@@ -421,7 +422,7 @@ func timeOffsetGet(ns int64, sep string) string {
 	return fmt.Sprintf("%d%sns\n", ns, sep)
 }
 
-func init() {
+func registerBaseKeys() {
 	registerKeys(
 		keyHandler{
 			name: "lxc.arch",

@@ -423,7 +423,7 @@ func clearNet(c *Config, key string) error {
 	return nil
 }
 
-func init() {
+func registerNetKeys() {
 	registerKeys(
 		keyHandler{
 			name: "lxc.net",

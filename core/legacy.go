@@ -64,7 +64,7 @@ func legacyHandler(name string, prefix bool, set func(c *Config, key, v string) 
 	return keyHandler{name: name, prefix: prefix, set: set}
 }
 
-func init() {
+func registerLegacyKeys() {
 	for old, repl := range legacyRenames {
 		repl := repl
 		registerKeys(legacyHandler(old, false, func(*Config, string, string) error { return legacyErr(repl) }))

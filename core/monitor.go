@@ -92,9 +92,9 @@ type monitor struct {
 	// linger: connections (state watchers such as lxc-stop) that stay
 	// open until the monitor cgroup is removed (removeMonitorCgroup).
 	linger []*net.UnixConn
-	net       *netcfg.Record
-	exited    chan unix.WaitStatus
-	rec       *stateRecord
+	net    *netcfg.Record
+	exited chan unix.WaitStatus
+	rec    *stateRecord
 	// report tells the starting CLI about RUNNING or a failure, once.
 	report func(State, error)
 	// seccompNotify answers seccomp notify rules (seccomp_notify.go).

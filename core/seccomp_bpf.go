@@ -73,10 +73,14 @@ type seccompArch struct {
 	bit   int            // added to every number (x32)
 }
 
-var seccompArches = []seccompArch{
-	{name: "x86_64", table: syscallsX86_64},
-	{name: "x32", table: syscallsX32, bit: x32SyscallBit},
-	{name: "i386", table: syscallsI386},
+// seccompArches lists the blocks; the tables are built on first use, not
+// in every process at start.
+func seccompArches() []seccompArch {
+	return []seccompArch{
+		{name: "x86_64", table: syscallsX86_64()},
+		{name: "x32", table: syscallsX32(), bit: x32SyscallBit},
+		{name: "i386", table: syscallsI386()},
+	}
 }
 
 // bpfAsm is a tiny classic-BPF assembler with symbolic jump targets.
@@ -174,7 +178,7 @@ func CompileSeccomp(p *SeccompPolicy) (prog []unix.SockFilter, warnings []string
 	a := &bpfAsm{labels: map[string]int{}}
 	def := seccompRet(p.Default)
 	blocks := map[string][]syscallGroup{}
-	for _, arch := range seccompArches {
+	for _, arch := range seccompArches() {
 		var groups []syscallGroup
 		index := map[int]int{}
 		for _, r := range p.Rules {
