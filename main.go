@@ -22,4 +22,7 @@ import (
 // CLI exists, so that they run on the startup thread.
 func init() { core.HiddenEntry(os.Args) }
 
-func main() { os.Exit(applets.Main(os.Args)) }
+func main() {
+	core.RunHidden()
+	os.Exit(applets.Main(os.Args))
+}

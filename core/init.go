@@ -62,13 +62,28 @@ func HiddenEntry(args []string) {
 		os.Exit(initMain())
 	}
 	if len(args) == 2 && args[1] == "init" && os.Getenv("_LXC_INIT") == "reap" {
-		os.Exit(reaperStage())
+		hiddenMain = reaperStage
 	}
 	if len(args) == 2 && args[1] == "attach" && os.Getenv("_LXC_ATTACH") == "1" {
 		os.Exit(AttachFinishMain()) // attach_userns.go
 	}
 	if len(args) == 1 && strings.HasPrefix(args[0], "[lxc monitor] ") && os.Getenv("_LXC_MONITOR") == "1" {
-		os.Exit(monitorMain())
+		hiddenMain = monitorMain
+	}
+}
+
+// hiddenMain is a role HiddenEntry recognised that runs from main
+// (RunHidden) rather than during package initialisation, which keeps the
+// main goroutine wired to the startup thread: the reaper and the monitor
+// need no particular thread, and with the main goroutine free to move,
+// an idle monitor runs on fewer threads.
+var hiddenMain func() int
+
+// RunHidden runs the role HiddenEntry recognised, if any, and exits;
+// otherwise it returns.
+func RunHidden() {
+	if hiddenMain != nil {
+		os.Exit(hiddenMain())
 	}
 }
 

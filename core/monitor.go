@@ -412,16 +412,7 @@ func (m *monitor) startOnce() error {
 		m.pidfd = fd
 	}
 	m.exited = make(chan unix.WaitStatus, 1)
-	go func(pid int) {
-		var ws unix.WaitStatus
-		for {
-			_, err := unix.Wait4(pid, &ws, 0, nil)
-			if err != unix.EINTR {
-				break
-			}
-		}
-		m.exited <- ws
-	}(m.initPID)
+	go func(pid int) { m.exited <- waitExit(pid) }(m.initPID)
 	m.rec.InitPID, m.rec.InitStart = m.initPID, procStartTime(m.initPID)
 	m.rec.MonitorPID, m.rec.MonitorStart = os.Getpid(), procStartTime(os.Getpid())
 	m.rec.BootID = bootID()

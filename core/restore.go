@@ -99,16 +99,7 @@ func (m *monitor) restoreOnce(console *os.File) error {
 		m.pidfd = fd
 	}
 	m.exited = make(chan unix.WaitStatus, 1)
-	go func() {
-		var ws unix.WaitStatus
-		for {
-			_, err := unix.Wait4(pid, &ws, 0, nil)
-			if err != unix.EINTR {
-				break
-			}
-		}
-		m.exited <- ws
-	}()
+	go func() { m.exited <- waitExit(pid) }()
 	m.rec.InitPID, m.rec.InitStart = pid, procStartTime(pid)
 	m.rec.MonitorPID, m.rec.MonitorStart = os.Getpid(), procStartTime(os.Getpid())
 	m.rec.BootID = bootID()
