@@ -179,7 +179,9 @@ func (b *base) Create() (err error) {
 	return nil
 }
 
-func (b *base) CreateMonitor() error { return b.createEach(func(p *Placement) string { return p.Monitor }) }
+func (b *base) CreateMonitor() error {
+	return b.createEach(func(p *Placement) string { return p.Monitor })
+}
 
 func (b *base) CreatePivot() error { return b.createEach(func(p *Placement) string { return p.Pivot }) }
 
