@@ -765,11 +765,13 @@ func thawDir(dir string) {
 	}
 }
 
-// pollUntil calls f with sleeps growing from 1ms to 10ms until it returns
-// true, an error, or timeout passes.
+// pollUntil calls f with sleeps growing from 100µs to 10ms until it
+// returns true, an error, or timeout passes. The short first sleeps matter:
+// a v1 freeze usually reads FREEZING once and FROZEN a few hundred
+// microseconds later, and killed tasks leave a cgroup about as fast.
 func pollUntil(timeout time.Duration, f func() (bool, error)) (bool, error) {
 	deadline := time.Now().Add(timeout)
-	d := time.Millisecond
+	d := 100 * time.Microsecond
 	for {
 		ok, err := f()
 		if err != nil || ok {
