@@ -110,6 +110,7 @@ func monitorMain() int {
 		os.Unsetenv("GOMAXPROCS")
 	}
 	os.Unsetenv("_LXC_GOMAXPROCS")
+	os.Unsetenv("_LXC_MONITOR")
 	syncf := os.NewFile(3, "start-sync")
 	// Inherited fds (other than our sync socket) never reach the
 	// container: mark them close-on-exec.
