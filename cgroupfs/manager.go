@@ -420,7 +420,16 @@ func freezeV1(dir string, timeout time.Duration) error {
 			return false, err
 		}
 		state = strings.TrimSpace(string(v))
-		return state == Frozen, nil
+		if state == Frozen {
+			return true, nil
+		}
+		// Ask again while FREEZING. A task that was running when the
+		// freeze was requested and then went to sleep where it never
+		// checks for freezing (a vfork parent waiting for its frozen
+		// child: busybox init does that all the time) keeps the cgroup
+		// FREEZING forever; a new request freezes it where it sleeps.
+		// LXC rewrites FROZEN once a second for the same reason.
+		return false, writeFile(f, Frozen)
 	})
 	if err != nil {
 		return fmt.Errorf("freeze: %w", err)
