@@ -3,6 +3,7 @@ package applets
 import (
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -42,6 +43,11 @@ func init() {
 const lsMaxNesting = 5
 
 func lsAction(c *cli.Context) error {
+	// A listing builds every container's configuration once and exits:
+	// collecting meanwhile only costs CPU (≈9 % of lxc-ls -f with 500
+	// containers). The limit still bounds a huge lxcpath.
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(256 << 20)
 	_, st, err := common(c, false)
 	if err != nil {
 		return err

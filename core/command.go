@@ -101,6 +101,13 @@ func Dial(st *Store, name string) (*Conn, error) {
 		return nil, err
 	}
 	defer done()
+	// No socket file: no monitor. Checked first because most containers
+	// an lxc-ls looks at are stopped, and a socket, its registration with
+	// the poller and a failed connect cost several times a stat.
+	var fst unix.Stat_t
+	if err := unix.Lstat(addr, &fst); errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+		return nil, ErrNotRunning
+	}
 	c, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: addr, Net: "unixpacket"})
 	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
