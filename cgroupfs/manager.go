@@ -3,12 +3,12 @@ package cgroupfs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -415,7 +415,7 @@ func freezeV1(dir string, timeout time.Duration) error {
 	}
 	state := ""
 	ok, err := pollUntil(timeout, func() (bool, error) {
-		v, err := os.ReadFile(f)
+		v, err := readSmall(f)
 		if err != nil {
 			return false, err
 		}
@@ -801,14 +801,62 @@ func pollUntil(timeout time.Duration, f func() (bool, error)) (bool, error) {
 
 // writeFile writes value to an existing cgroup file in one write(2), as the
 // kernel parses each write separately. The path is in the error.
-func writeFile(file, value string) error {
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_TRUNC|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
+// readSmall reads a small cgroup file with plain system calls (see
+// writeFile).
+func readSmall(file string) ([]byte, error) {
+	fd, err := unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	for err == unix.EINTR {
+		fd, err = unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	}
 	if err != nil {
-		return err
+		return nil, &os.PathError{Op: "open", Path: file, Err: err}
 	}
-	_, err = f.Write([]byte(value))
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	defer unix.Close(fd)
+	buf := make([]byte, 0, 64)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: file, Err: err}
+		}
+		if n == 0 {
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
 	}
-	return err
+}
+
+func writeFile(file, value string) error {
+	// Plain system calls: os.OpenFile would also register the cgroup
+	// file with the runtime's poller (kernfs files are pollable) and
+	// remove it again, four calls more per write.
+	fd, err := unix.Open(file, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	for err == unix.EINTR {
+		fd, err = unix.Open(file, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	}
+	if err != nil {
+		return &os.PathError{Op: "open", Path: file, Err: err}
+	}
+	var n int
+	for {
+		n, err = unix.Write(fd, []byte(value))
+		if err != unix.EINTR {
+			break
+		}
+	}
+	cerr := unix.Close(fd)
+	switch {
+	case err != nil:
+		return &os.PathError{Op: "write", Path: file, Err: err}
+	case n < len(value):
+		return &os.PathError{Op: "write", Path: file, Err: io.ErrShortWrite}
+	case cerr != nil:
+		return &os.PathError{Op: "close", Path: file, Err: cerr}
+	}
+	return nil
 }

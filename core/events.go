@@ -51,31 +51,40 @@ func publishEvent(lxcpath string, ev Event) error {
 	}
 	line = append(line, '\n')
 	path := filepath.Join(lxcpath, eventLogName)
+	// Plain system calls: a monitor publishes several events per start,
+	// stop and freeze, and os.OpenFile would add a poller registration
+	// attempt and two O_NONBLOCK toggles to each.
 	for attempt := 0; attempt < 5; attempt++ {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		fd, err := unix.Open(path, unix.O_WRONLY|unix.O_APPEND|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
 		if err != nil {
-			return err
+			return &os.PathError{Op: "open", Path: path, Err: err}
 		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-			f.Close()
+		if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
+			unix.Close(fd)
 			return err
 		}
 		// Another writer may have rotated the file between our open
 		// and our lock: then write to the new one.
 		var fst, pst unix.Stat_t
-		if unix.Fstat(int(f.Fd()), &fst) != nil || unix.Stat(path, &pst) != nil || fst.Ino != pst.Ino {
-			f.Close()
+		if unix.Fstat(fd, &fst) != nil || unix.Stat(path, &pst) != nil || fst.Ino != pst.Ino {
+			unix.Close(fd)
 			continue
 		}
 		if fst.Size+int64(len(line)) > eventLogMax {
 			if err := os.Rename(path, filepath.Join(lxcpath, eventLogOld)); err == nil {
-				f.Close()
+				unix.Close(fd)
 				continue
 			}
 		}
-		_, err = f.Write(line)
-		f.Close()
-		return err
+		n, err := unix.Write(fd, line)
+		unix.Close(fd)
+		if err == nil && n < len(line) {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			return &os.PathError{Op: "write", Path: path, Err: err}
+		}
+		return nil
 	}
 	return fmt.Errorf("event log %q keeps changing", path)
 }
