@@ -263,6 +263,11 @@ func (m *monitor) removeMonitorCgroup() {
 			keep = append(keep, int(monitorSync.Fd()))
 		}
 		placed, err = cgroupfs.SpawnIntoPivot(mgr, func(fd int) error {
+			if fd < 0 && mgr.Unified() != nil {
+				// Not placed: a remover inside the monitor cgroup
+				// could never remove it.
+				return errors.New("the remover could not be placed outside the monitor cgroup")
+			}
 			return removeWhenGone(dirs, keep, fd)
 		})
 		if err == nil && !placed {
