@@ -48,6 +48,9 @@ func TestMain(m *testing.M) {
 	if tmp != "" {
 		os.RemoveAll(tmp)
 	}
+	if toolsConfigDir != "" {
+		os.RemoveAll(toolsConfigDir)
+	}
 	os.Exit(code)
 }
 

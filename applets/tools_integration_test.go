@@ -11,6 +11,9 @@ import (
 	"testing"
 )
 
+// toolsConfigDir holds the private system config; TestMain removes it.
+var toolsConfigDir string
+
 // The tools tests run the applets in-process through run(), with a
 // private system config so the host's /etc/lxc/default.conf (a veth on a
 // bridge that may not exist) is never used.
@@ -22,6 +25,7 @@ func init() {
 	if err != nil {
 		return
 	}
+	toolsConfigDir = dir
 	def := filepath.Join(dir, "default.conf")
 	sys := filepath.Join(dir, "lxc.conf")
 	os.WriteFile(def, []byte("lxc.net.0.type = empty\n"), 0o644)
