@@ -79,6 +79,9 @@ func (p *Placement) InitDir() string { return p.Dir(p.Init) }
 // MonitorDir is Dir(Monitor).
 func (p *Placement) MonitorDir() string { return p.Dir(p.Monitor) }
 
+// PivotDir is Dir(Pivot).
+func (p *Placement) PivotDir() string { return p.Dir(p.Pivot) }
+
 // validate rejects names and directories that would leave the hierarchy or
 // collide with the kernel's own files.
 func (c *Config) validate() error {

@@ -88,7 +88,7 @@ type Manager interface {
 	// pivot cgroup first if it is inside it.
 	Destroy(kill bool) error
 	// DestroyPayload is Destroy for the payload cgroups only: a monitor
-	// inside its monitor cgroup keeps it (see RemoveWhenGone).
+	// inside its monitor cgroup keeps that one until it has exited.
 	DestroyPayload(kill bool) error
 }
 
@@ -694,7 +694,7 @@ func (b *base) Destroy(kill bool) error {
 	self := os.Getpid()
 	for _, p := range b.places {
 		if cgroupHasPid(p.MonitorDir(), self) {
-			pivot := p.Dir(p.Pivot)
+			pivot := p.PivotDir()
 			var created []string
 			if err := b.mkdirChain(p, p.Pivot, &created); err != nil {
 				errs = append(errs, err)
@@ -706,13 +706,10 @@ func (b *base) Destroy(kill bool) error {
 			}
 		}
 	}
-	if kill && !b.payloadsGone() {
-		b.killPayloads()
+	if err := b.DestroyPayload(kill); err != nil {
+		errs = append(errs, err)
 	}
 	for _, p := range b.places {
-		if err := removeTree(p.PayloadDir(), kill); err != nil {
-			errs = append(errs, err)
-		}
 		if err := removeTree(p.MonitorDir(), kill); err != nil {
 			errs = append(errs, err)
 		}
@@ -799,38 +796,24 @@ func pollUntil(timeout time.Duration, f func() (bool, error)) (bool, error) {
 	}
 }
 
-// writeFile writes value to an existing cgroup file in one write(2), as the
-// kernel parses each write separately. The path is in the error.
-// readSmall reads a small cgroup file with plain system calls (see
-// writeFile).
+// readSmall reads a cgroup file of a few bytes (freezer.state) with one
+// read(2) and plain system calls (see writeFile).
 func readSmall(file string) ([]byte, error) {
 	fd, err := unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	for err == unix.EINTR {
-		fd, err = unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	}
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: file, Err: err}
 	}
 	defer unix.Close(fd)
-	buf := make([]byte, 0, 64)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: file, Err: err}
-		}
-		if n == 0 {
-			return buf, nil
-		}
-		buf = buf[:len(buf)+n]
+	buf := make([]byte, 64)
+	n, err := unix.Read(fd, buf)
+	if err != nil {
+		return nil, &os.PathError{Op: "read", Path: file, Err: err}
 	}
+	return buf[:n], nil
 }
 
+// writeFile writes value to an existing cgroup file in one write(2), as the
+// kernel parses each write separately. The path is in the error.
 func writeFile(file, value string) error {
 	// Plain system calls: os.OpenFile would also register the cgroup
 	// file with the runtime's poller (kernfs files are pollable) and

@@ -45,7 +45,7 @@ func SpawnIntoMonitor(m Manager, start func(cgroupFD int) error) (placed bool, e
 // once that monitor has exited. The Pivot cgroups must exist
 // (CreatePivot).
 func SpawnIntoPivot(m Manager, start func(cgroupFD int) error) (placed bool, err error) {
-	return spawnInto(m, func(p *Placement) string { return p.Dir(p.Pivot) }, start)
+	return spawnInto(m, (*Placement).PivotDir, start)
 }
 
 func spawnInto(m Manager, target func(*Placement) string, start func(cgroupFD int) error) (placed bool, err error) {

@@ -36,12 +36,12 @@ const defaultRingSize = 128 << 10
 
 // ring is a byte ring of at most max bytes holding the most recent output.
 // It grows as output arrives, so an idle container's console costs the
-// monitor a few hundred bytes rather than the whole ring.
+// monitor a few hundred bytes rather than the whole ring, and wraps once
+// it holds max bytes.
 type ring struct {
 	max  int
-	buf  []byte // len(buf) == max once full
-	next int    // where the next byte goes once full
-	full bool   // buf has reached max and wraps
+	buf  []byte // grows up to max bytes, then wraps
+	next int    // where the next byte goes once wrapping
 }
 
 func newRing(size int) *ring {
@@ -51,22 +51,21 @@ func newRing(size int) *ring {
 	return &ring{max: size}
 }
 
+// wrapping reports whether the ring has reached max and wraps.
+func (r *ring) wrapping() bool { return len(r.buf) == r.max }
+
 // Write keeps the last max bytes written.
 func (r *ring) Write(p []byte) (int, error) {
 	n := len(p)
-	if !r.full {
+	if !r.wrapping() {
 		if len(r.buf)+len(p) < r.max {
 			r.buf = append(r.buf, p...)
 			return n, nil
 		}
-		// Reaching max: switch to a fixed ring holding the same bytes.
+		// Reaching max: from here on a fixed ring holding the same bytes.
 		b := make([]byte, r.max)
 		copy(b, r.buf)
-		r.next = len(r.buf)
-		r.buf, r.full = b, true
-		if r.next == r.max {
-			r.next = 0
-		}
+		r.buf, r.next = b, len(r.buf)
 	}
 	if len(p) >= len(r.buf) {
 		copy(r.buf, p[len(p)-len(r.buf):])
@@ -83,7 +82,7 @@ func (r *ring) Write(p []byte) (int, error) {
 
 // Bytes returns the contents, oldest first.
 func (r *ring) Bytes() []byte {
-	if !r.full {
+	if !r.wrapping() {
 		return append([]byte(nil), r.buf...)
 	}
 	out := make([]byte, 0, len(r.buf))

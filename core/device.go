@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lxc-go/lxc/netcfg"
+	"github.com/vishvananda/netns"
 )
 
 // lxc-device: hand a host network interface or device node to a running
@@ -54,18 +55,12 @@ func DeviceAdd(st *Store, name, dev, inName string) error {
 		return err
 	}
 	if !strings.HasPrefix(dev, "/") {
-		ns, err := netcfg.OpenNS(pid)
-		if err != nil {
-			return err
-		}
-		defer ns.Close()
-		if !sameInit(st, name, pid, start) {
-			return ErrNotRunning
-		}
-		if _, err := netcfg.MoveIn(ns, dev, inName); err != nil {
-			return fmt.Errorf("moving interface %q into the container: %w", dev, err)
-		}
-		return nil
+		return inInitNetNS(st, name, pid, start, func(ns netns.NsHandle) error {
+			if _, err := netcfg.MoveIn(ns, dev, inName); err != nil {
+				return fmt.Errorf("moving interface %q into the container: %w", dev, err)
+			}
+			return nil
+		})
 	}
 	return deviceNode(st, name, pid, start, dev, inName, true)
 }
@@ -80,20 +75,29 @@ func DeviceDel(st *Store, name, dev, hostName string) error {
 		return err
 	}
 	if !strings.HasPrefix(dev, "/") {
-		ns, err := netcfg.OpenNS(pid)
-		if err != nil {
-			return err
-		}
-		defer ns.Close()
-		if !sameInit(st, name, pid, start) {
-			return ErrNotRunning
-		}
-		if err := netcfg.MoveOut(ns, dev, hostName); err != nil {
-			return fmt.Errorf("moving interface %q out of the container: %w", dev, err)
-		}
-		return nil
+		return inInitNetNS(st, name, pid, start, func(ns netns.NsHandle) error {
+			if err := netcfg.MoveOut(ns, dev, hostName); err != nil {
+				return fmt.Errorf("moving interface %q out of the container: %w", dev, err)
+			}
+			return nil
+		})
 	}
 	return deviceNode(st, name, pid, start, dev, hostName, false)
+}
+
+// inInitNetNS runs f with the network namespace of the container's init
+// pid, opened first and then checked to still belong to the init started
+// at start, so a reused pid never redirects f.
+func inInitNetNS(st *Store, name string, pid int, start uint64, f func(netns.NsHandle) error) error {
+	ns, err := netcfg.OpenNS(pid)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	if !sameInit(st, name, pid, start) {
+		return ErrNotRunning
+	}
+	return f(ns)
 }
 
 // deviceNode adds or removes a device node. The host node is stat'ed

@@ -69,6 +69,27 @@ func (m *monitor) setupCgroups() error {
 	return nil
 }
 
+// startInCgroup is the start function of cgroupfs.SpawnInto and its
+// variants for cmd: the child is born in the unified cgroup fd
+// (CLONE_INTO_CGROUP) when there is one, and started plainly when the
+// kernel refuses that (e.g. a unified cgroup that cannot take processes).
+func startInCgroup(cmd *exec.Cmd) func(fd int) error {
+	return func(fd int) error {
+		if fd < 0 {
+			return cmd.Start()
+		}
+		attr := *cmd.SysProcAttr
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
+		err := cmd.Start()
+		if err != nil && cmd.Process == nil {
+			*cmd.SysProcAttr = attr
+			cmd.Err = nil
+			return cmd.Start()
+		}
+		return err
+	}
+}
+
 // spawnMonitor starts a daemonized monitor (lxc-start -d) already inside
 // its monitor cgroups: lxc-start makes them and forks the monitor from a
 // thread that moved itself there (cgroupfs.SpawnIntoMonitor), so no
@@ -88,22 +109,7 @@ func spawnMonitor(o *StartOptions, cmd *exec.Cmd) error {
 	if err := mgr.CreateMonitor(); err != nil {
 		return cmd.Start()
 	}
-	placed, err := cgroupfs.SpawnIntoMonitor(mgr, func(fd int) error {
-		if fd < 0 {
-			return cmd.Start()
-		}
-		attr := *cmd.SysProcAttr
-		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
-		err := cmd.Start()
-		if err != nil && cmd.Process == nil {
-			// CLONE_INTO_CGROUP refused: once more without it.
-			fd = -1
-			*cmd.SysProcAttr = attr
-			cmd.Err = nil
-			return cmd.Start()
-		}
-		return err
-	})
+	placed, err := cgroupfs.SpawnIntoMonitor(mgr, startInCgroup(cmd))
 	if cmd.Process == nil {
 		for _, p := range mgr.Placements() {
 			_ = unix.Rmdir(p.MonitorDir())
@@ -141,23 +147,7 @@ func (m *monitor) spawnInit(cmd *exec.Cmd) error {
 	if m.cg == nil {
 		return cmd.Start()
 	}
-	placed, err := cgroupfs.SpawnInto(m.cg, func(fd int) error {
-		if fd < 0 {
-			return cmd.Start()
-		}
-		attr := *cmd.SysProcAttr
-		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
-		err := cmd.Start()
-		if err != nil && cmd.Process == nil {
-			// CLONE_INTO_CGROUP refused (e.g. a unified cgroup that
-			// cannot take processes): once more without it.
-			fd = -1
-			*cmd.SysProcAttr = attr
-			cmd.Err = nil
-			return cmd.Start()
-		}
-		return err
-	})
+	placed, err := cgroupfs.SpawnInto(m.cg, startInCgroup(cmd))
 	if err != nil && cmd.Process == nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func removeWhenGone(dirs []string, keep []int, cgroupFD int) error {
 		a.args.flags = unix.CLONE_INTO_CGROUP
 		a.args.cgroup = uint64(cgroupFD)
 	}
-	hold := make([][]byte, 0, len(dirs))
+	// a.paths keeps the strings alive: unsafe.Pointer fields are traced.
 	for _, d := range dirs {
 		if a.n == len(a.paths) {
 			break
@@ -85,11 +85,9 @@ func removeWhenGone(dirs []string, keep []int, cgroupFD int) error {
 		}
 		a.paths[a.n] = unsafe.Pointer(b)
 		a.n++
-		hold = append(hold, unsafe.Slice(b, len(d)+1))
 	}
 	_, errno := rawRemoverFork(a)
 	runtime.KeepAlive(a)
-	runtime.KeepAlive(hold)
 	if errno != 0 {
 		return fmt.Errorf("forking the cgroup remover: %w", errno)
 	}
