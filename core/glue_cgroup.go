@@ -73,8 +73,10 @@ func (m *monitor) setupCgroups() error {
 // variants for cmd: the child is born in the unified cgroup fd
 // (CLONE_INTO_CGROUP) when there is one, and started plainly when the
 // kernel refuses that (e.g. a unified cgroup that cannot take processes).
-func startInCgroup(cmd *exec.Cmd) func(fd int) error {
+// *intoFD tells whether the child was born in the fd's cgroup.
+func startInCgroup(cmd *exec.Cmd, intoFD *bool) func(fd int) error {
 	return func(fd int) error {
+		*intoFD = false
 		if fd < 0 {
 			return cmd.Start()
 		}
@@ -82,12 +84,29 @@ func startInCgroup(cmd *exec.Cmd) func(fd int) error {
 		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
 		err := cmd.Start()
 		if err != nil && cmd.Process == nil {
-			*cmd.SysProcAttr = attr
-			cmd.Err = nil
+			// An exec.Cmd starts once, even after a failed Start:
+			// retry with a fresh one, without the fd.
+			*cmd = exec.Cmd{
+				Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Dir: cmd.Dir,
+				Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr,
+				ExtraFiles: cmd.ExtraFiles, SysProcAttr: &attr,
+			}
 			return cmd.Start()
 		}
+		*intoFD = true
 		return err
 	}
+}
+
+// spawnPlaced runs spawn (cgroupfs.SpawnInto or a variant) with
+// startInCgroup and reports whether cmd's child is in its cgroup in every
+// hierarchy: SpawnInto cannot see a start that had to give up
+// CLONE_INTO_CGROUP, and such a child must still be moved into the
+// unified cgroup the usual way.
+func spawnPlaced(mgr cgroupfs.Manager, cmd *exec.Cmd, spawn func(cgroupfs.Manager, func(int) error) (bool, error)) (bool, error) {
+	var intoFD bool
+	placed, err := spawn(mgr, startInCgroup(cmd, &intoFD))
+	return placed && (intoFD || mgr.Unified() == nil), err
 }
 
 // spawnMonitor starts a daemonized monitor (lxc-start -d) already inside
@@ -109,7 +128,7 @@ func spawnMonitor(o *StartOptions, cmd *exec.Cmd) error {
 	if err := mgr.CreateMonitor(); err != nil {
 		return cmd.Start()
 	}
-	placed, err := cgroupfs.SpawnIntoMonitor(mgr, startInCgroup(cmd))
+	placed, err := spawnPlaced(mgr, cmd, cgroupfs.SpawnIntoMonitor)
 	if cmd.Process == nil {
 		for _, p := range mgr.Placements() {
 			_ = unix.Rmdir(p.MonitorDir())
@@ -147,7 +166,7 @@ func (m *monitor) spawnInit(cmd *exec.Cmd) error {
 	if m.cg == nil {
 		return cmd.Start()
 	}
-	placed, err := cgroupfs.SpawnInto(m.cg, startInCgroup(cmd))
+	placed, err := spawnPlaced(m.cg, cmd, cgroupfs.SpawnInto)
 	if err != nil && cmd.Process == nil {
 		return err
 	}
